@@ -1,0 +1,23 @@
+/**
+ * Publishes the sample events in examples/ to the exchange, as an upstream service would.
+ * usage: npm run publish-samples [-- examples/booking.created.json ...]
+ * Uses AMQP_URL (default amqp://guest:guest@127.0.0.1:5672) and AMQP_EXCHANGE.
+ */
+import { readFile, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import amqp from 'amqplib'
+
+const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+const exchange = process.env.AMQP_EXCHANGE ?? 'bookit.events'
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (await readdir('examples')).filter((f) => f.endsWith('.json')).sort().map((f) => join('examples', f))
+
+const connection = await amqp.connect(url)
+const channel = await connection.createConfirmChannel()
+await channel.assertExchange(exchange, 'topic', { durable: true })
+for (const file of files) {
+  const event = JSON.parse(await readFile(file, 'utf8')) as { type: string; id: string }
+  channel.publish(exchange, event.type, Buffer.from(JSON.stringify(event)), { persistent: true, contentType: 'application/cloudevents+json', messageId: event.id })
+  console.log(`published ${event.type} ${event.id} (${file})`)
+}
+await channel.waitForConfirms()
+await connection.close()

@@ -1,0 +1,20 @@
+import { ConfigError, loadConfig } from '../config.js'
+import { connectDatabase } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
+import { startEmbeddedDatabase } from '../embedded/embedded-database.js'
+
+try {
+  const config = loadConfig(process.env)
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir)
+  const { db } = connectDatabase(config.databaseUrl ?? embedded!.url, { max: 1 })
+  try {
+    const applied = await migrateToLatest(db)
+    process.stdout.write(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n')
+  } finally {
+    await db.destroy()
+    await embedded?.stop()
+  }
+} catch (err) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `Migration failed: ${(err as Error).message}`}\n`)
+  process.exit(1)
+}

@@ -1,0 +1,197 @@
+import { createPublicKey, randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/** Thrown for any configuration the service cannot start with; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export type JwtConfig =
+  | { algorithm: 'HS256'; secret: string }
+  | { algorithm: 'RS256' | 'ES256'; publicKey: string }
+
+export interface Config {
+  env: 'production' | 'development' | 'test'
+  port: number
+  host: string
+  /** `undefined` means the embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | undefined
+  dataDir: string
+  /** `undefined` means no broker: HTTP ingest only. */
+  amqpUrl: string | undefined
+  amqpExchange: string
+  amqpQueue: string
+  /** Messages held unacknowledged at once; also the largest batch committed in one transaction. */
+  amqpPrefetch: number
+  /** `undefined` means emails are written to `dataDir/mail/*.eml`. */
+  smtpUrl: string | undefined
+  mailFrom: string
+  jwt: JwtConfig
+  jwtIssuer: string | undefined
+  jwtAudience: string | undefined
+  /** Key for unsubscribe links; derived from the JWT secret when not set. */
+  unsubscribeSecret: string
+  publicUrl: string
+  appUrl: string
+  retentionDays: number
+  logLevel: string
+  email: EmailDeliveryConfig
+}
+
+export interface EmailDeliveryConfig {
+  maxAttempts: number
+  retryBaseMs: number
+  retryMaxMs: number
+  /** How long a claimed email is leased to one sender before another replica may take it. */
+  leaseMs: number
+  batchSize: number
+  pollMs: number
+  concurrency: number
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function fail(variable: string, problem: string): never {
+  throw new ConfigError(`Invalid configuration: ${variable} ${problem}`)
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  if (!/^-?\d+$/.test(raw)) fail(name, `must be a whole number (got "${raw}")`)
+  const value = Number(raw)
+  if (value < min || value > max) fail(name, `must be between ${min} and ${max} (got ${value})`)
+  return value
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = text(env, name)
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    fail(name, `is not a valid URL`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got ${parsed.protocol}//)`)
+  }
+  return raw
+}
+
+function name(env: Env, variable: string, fallback: string): string {
+  const value = text(env, variable) ?? fallback
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(value)) fail(variable, `must be 1-200 letters, digits or . _ : - (got "${value}")`)
+  return value
+}
+
+/** The development secret is kept in DATA_DIR so `npm run token` and the server agree on it. */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-jwt-secret')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    const secret = randomBytes(32).toString('base64url')
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(file, secret + '\n', { mode: 0o600 })
+    return secret
+  }
+}
+
+function jwtConfig(env: Env, production: boolean, dataDir: string): JwtConfig {
+  const secret = text(env, 'JWT_SECRET')
+  const publicKey = text(env, 'JWT_PUBLIC_KEY')
+  if (secret && publicKey) fail('JWT_SECRET', 'and JWT_PUBLIC_KEY are both set; set only one')
+  if (secret) {
+    if (secret.length < 32) fail('JWT_SECRET', 'must be at least 32 characters')
+    return { algorithm: 'HS256', secret }
+  }
+  if (publicKey) {
+    const pem = publicKey.replace(/\\n/g, '\n')
+    let keyType: string | undefined
+    try {
+      keyType = createPublicKey(pem).asymmetricKeyType
+    } catch {
+      fail('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)')
+    }
+    // The key type decides the one algorithm accepted: no HS/RS confusion is possible.
+    if (keyType === 'rsa') return { algorithm: 'RS256', publicKey: pem }
+    if (keyType === 'ec') return { algorithm: 'ES256', publicKey: pem }
+    fail('JWT_PUBLIC_KEY', `must be an RSA or EC (P-256) key (got ${keyType})`)
+  }
+  if (production) fail('JWT_SECRET', 'or JWT_PUBLIC_KEY must be set when NODE_ENV=production')
+  return { algorithm: 'HS256', secret: developmentSecret(dataDir) }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = text(env, 'NODE_ENV') ?? 'development'
+  if (!['production', 'development', 'test'].includes(nodeEnv)) fail('NODE_ENV', `must be production, development or test (got "${nodeEnv}")`)
+  const production = nodeEnv === 'production'
+
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const host = text(env, 'HOST') ?? '0.0.0.0'
+  const dataDir = resolve(text(env, 'DATA_DIR') ?? './data')
+
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  const amqpUrl = url(env, 'AMQP_URL', ['amqp:', 'amqps:'])
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:'])
+  if (production && !databaseUrl) fail('DATABASE_URL', 'must be set when NODE_ENV=production (the embedded database is for development)')
+  if (production && !smtpUrl) fail('SMTP_URL', 'must be set when NODE_ENV=production (captured .eml files are for development)')
+
+  const mailFrom = text(env, 'MAIL_FROM') ?? 'BookIT <no-reply@bookit.local>'
+  if (!/^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(mailFrom)) {
+    fail('MAIL_FROM', `must be an address such as "BookIT <no-reply@example.com>" (got "${mailFrom}")`)
+  }
+
+  const jwt = jwtConfig(env, production, dataDir)
+  const unsubscribeSecret = text(env, 'UNSUBSCRIBE_SECRET') ?? (jwt.algorithm === 'HS256' ? `unsubscribe:${jwt.secret}` : undefined)
+  if (!unsubscribeSecret) fail('UNSUBSCRIBE_SECRET', 'must be set when tokens are verified with JWT_PUBLIC_KEY')
+  if (unsubscribeSecret.length < 32) fail('UNSUBSCRIBE_SECRET', 'must be at least 32 characters')
+
+  const logLevel = text(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
+
+  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
+  const appUrl = (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, '')
+
+  const email: EmailDeliveryConfig = {
+    maxAttempts: integer(env, 'EMAIL_MAX_ATTEMPTS', 12, 1, 100),
+    retryBaseMs: integer(env, 'EMAIL_RETRY_BASE_MS', 5_000, 1, 3_600_000),
+    retryMaxMs: integer(env, 'EMAIL_RETRY_MAX_MS', 600_000, 1, 86_400_000),
+    leaseMs: integer(env, 'EMAIL_LEASE_MS', 120_000, 1_000, 3_600_000),
+    batchSize: integer(env, 'EMAIL_BATCH_SIZE', 100, 1, 1_000),
+    pollMs: integer(env, 'EMAIL_POLL_MS', 1_000, 10, 60_000),
+    concurrency: integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50),
+  }
+
+  return Object.freeze({
+    env: nodeEnv as Config['env'],
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    amqpUrl,
+    amqpExchange: name(env, 'AMQP_EXCHANGE', 'bookit.events'),
+    amqpQueue: name(env, 'AMQP_QUEUE', 'notifications'),
+    amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10_000),
+    smtpUrl,
+    mailFrom,
+    jwt,
+    jwtIssuer: text(env, 'JWT_ISSUER'),
+    jwtAudience: text(env, 'JWT_AUDIENCE'),
+    unsubscribeSecret,
+    publicUrl,
+    appUrl,
+    retentionDays: integer(env, 'RETENTION_DAYS', 90, 1, 36_500),
+    logLevel,
+    email: Object.freeze(email),
+  })
+}

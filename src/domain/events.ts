@@ -1,0 +1,150 @@
+import Type, { type Static, type TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
+
+/** The largest event accepted, as the contract says; larger ones are invalid, not truncated. */
+export const MAX_EVENT_BYTES = 256 * 1024
+
+const Id = Type.String({ minLength: 1, maxLength: 200 })
+const Name = Type.String({ minLength: 1, maxLength: 200 })
+const DateTime = Type.String({ format: 'date-time', maxLength: 64 })
+const Locale = Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$', maxLength: 35 })
+
+export const Person = Type.Object({
+  id: Id,
+  email: Type.String({ format: 'email', maxLength: 320 }),
+  name: Name,
+  locale: Type.Optional(Locale),
+})
+
+export const Booking = Type.Object({
+  id: Id,
+  reference: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  title: Type.String({ minLength: 1, maxLength: 500 }),
+  startsAt: DateTime,
+  endsAt: DateTime,
+  attendees: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  notes: Type.Optional(Type.String({ maxLength: 5_000 })),
+})
+
+export const Hall = Type.Object({
+  id: Id,
+  name: Name,
+  location: Type.Optional(Type.String({ maxLength: 500 })),
+  timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+})
+
+export const UserCreatedData = Type.Object({
+  user: Person,
+  temporaryPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  activationUrl: Type.Optional(Type.String({ pattern: '^https://', maxLength: 2_000 })),
+})
+
+export const BookingCreatedData = Type.Object({
+  booking: Booking,
+  hall: Hall,
+  user: Person,
+  hallAdmins: Type.Optional(Type.Array(Person, { maxItems: 100 })),
+})
+
+export const BookingCancelledData = Type.Object({
+  booking: Booking,
+  hall: Hall,
+  user: Person,
+  hallAdmins: Type.Optional(Type.Array(Person, { maxItems: 100 })),
+  cancellation: Type.Object({
+    cancelledAt: DateTime,
+    cancelledBy: Type.Object({ id: Id, name: Name }),
+    reason: Type.Optional(Type.String({ maxLength: 2_000 })),
+  }),
+})
+
+const Envelope = Type.Object({
+  specversion: Type.Literal('1.0'),
+  id: Id,
+  source: Type.String({ minLength: 1, maxLength: 500 }),
+  type: Type.String({ minLength: 1, maxLength: 200 }),
+  time: Type.Optional(DateTime),
+  subject: Type.Optional(Type.String({ maxLength: 500 })),
+  data: Type.Object({}),
+})
+
+export type PersonData = Static<typeof Person>
+export type UserCreated = Static<typeof UserCreatedData>
+export type BookingCreated = Static<typeof BookingCreatedData>
+export type BookingCancelled = Static<typeof BookingCancelledData>
+
+interface EventBase {
+  specversion: '1.0'
+  id: string
+  source: string
+  time?: string
+  subject?: string
+}
+
+export type BookitEvent =
+  | (EventBase & { type: 'user.created'; data: UserCreated })
+  | (EventBase & { type: 'booking.created'; data: BookingCreated })
+  | (EventBase & { type: 'booking.cancelled'; data: BookingCancelled })
+
+export type EventType = BookitEvent['type']
+export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created']
+
+const envelopeValidator = Compile(Envelope)
+const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
+  'user.created': Compile(UserCreatedData),
+  'booking.created': Compile(BookingCreatedData),
+  'booking.cancelled': Compile(BookingCancelledData),
+}
+
+export type Validation = { ok: true; event: BookitEvent } | { ok: false; error: string }
+
+function firstError(validator: ReturnType<typeof Compile<TSchema>>, value: unknown, prefix: string): string {
+  // The most specific error is the one with the deepest path; anyOf summaries come last.
+  const errors = validator.Errors(value)
+  const best = errors.find((e) => e.keyword !== 'anyOf') ?? errors[0]
+  if (!best) return 'invalid'
+  const path = `${prefix}${best.instancePath}`.replace(/^\//, '').replace(/\//g, '.')
+  return path ? `${path}: ${best.message}` : best.message
+}
+
+function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Checks an already parsed value against the contract; the error says what is wrong in one line. */
+export function validateEvent(value: unknown): Validation {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: `event must be a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` }
+  }
+  if (!envelopeValidator.Check(value)) return { ok: false, error: firstError(envelopeValidator, value, '') }
+  const type = value.type as EventType
+  const dataValidator = dataValidators[type]
+  if (!dataValidator) return { ok: false, error: `type: unknown event type "${type}" (known: ${EVENT_TYPES.join(', ')})` }
+  if (!dataValidator.Check(value.data)) return { ok: false, error: firstError(dataValidator, value.data, 'data/') }
+
+  const event = value as BookitEvent
+  if (event.type !== 'user.created') {
+    const { booking, hall } = event.data
+    if (Date.parse(booking.endsAt) < Date.parse(booking.startsAt)) return { ok: false, error: 'data.booking.endsAt: must not be before startsAt' }
+    if (hall.timeZone !== undefined && !isValidTimeZone(hall.timeZone)) return { ok: false, error: `data.hall.timeZone: unknown time zone "${hall.timeZone}"` }
+  }
+  return { ok: true, event }
+}
+
+/** Parses raw bytes (a broker message body) and validates them. */
+export function parseEvent(body: Buffer | string): Validation {
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length
+  if (size > MAX_EVENT_BYTES) return { ok: false, error: `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}` }
+  let value: unknown
+  try {
+    value = JSON.parse(body.toString())
+  } catch (err) {
+    return { ok: false, error: `not valid JSON: ${(err as Error).message}` }
+  }
+  return validateEvent(value)
+}

@@ -1,0 +1,26 @@
+/** The in-app notification types of the contract; preferences are kept per type. */
+export const NOTIFICATION_TYPES = [
+  'welcome',
+  'booking_confirmed',
+  'hall_booking_created',
+  'booking_cancelled',
+  'hall_booking_cancelled',
+] as const
+
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number]
+
+export function isNotificationType(value: string): value is NotificationType {
+  return (NOTIFICATION_TYPES as readonly string[]).includes(value)
+}
+
+/** The welcome email carries credentials or an activation link; it cannot be turned off. */
+export const ALWAYS_EMAILED: ReadonlySet<NotificationType> = new Set(['welcome'])
+
+/** The email template each notification type is sent with. */
+export const EMAIL_TEMPLATE: Record<NotificationType, string> = {
+  welcome: 'welcome',
+  booking_confirmed: 'booking-confirmed',
+  booking_cancelled: 'booking-cancelled',
+  hall_booking_created: 'hall-admin-alert',
+  hall_booking_cancelled: 'hall-admin-alert',
+}

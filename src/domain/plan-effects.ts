@@ -1,0 +1,138 @@
+import type { BookingCancelled, BookingCreated, BookitEvent, PersonData } from './events.js'
+import { formatTimeRange, pickLocale } from './format-time.js'
+import { inAppText } from './in-app-text.js'
+import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType } from './notification-types.js'
+
+export interface PlannedNotification {
+  userId: string
+  type: NotificationType
+  title: string
+  body: string
+  data: Record<string, unknown>
+}
+
+export interface PlannedEmail {
+  userId: string
+  recipient: string
+  notificationType: NotificationType
+  template: string
+  /** The recipient's own locale; the renderer falls back to English where no template exists. */
+  locale: string
+  /** Everything the template needs; rendered when the email is sent, not before. */
+  payload: Record<string, unknown>
+}
+
+export interface Effects {
+  notifications: PlannedNotification[]
+  emails: PlannedEmail[]
+}
+
+/** A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`. */
+export type DisabledChannels = ReadonlySet<string>
+
+export function disabledKey(userId: string, type: string, channel: 'email' | 'inApp'): string {
+  return `${userId}\u0000${type}:${channel}`
+}
+
+interface Delivery {
+  person: PersonData
+  type: NotificationType
+}
+
+function uniqueById(people: PersonData[]): PersonData[] {
+  const seen = new Set<string>()
+  return people.filter((p) => !seen.has(p.id) && seen.add(p.id))
+}
+
+function deliveriesFor(event: BookitEvent): Delivery[] {
+  switch (event.type) {
+    case 'user.created':
+      return [{ person: event.data.user, type: 'welcome' }]
+    case 'booking.created':
+      return [
+        { person: event.data.user, type: 'booking_confirmed' },
+        ...uniqueById(event.data.hallAdmins ?? []).map((person) => ({ person, type: 'hall_booking_created' as const })),
+      ]
+    case 'booking.cancelled':
+      return [
+        { person: event.data.user, type: 'booking_cancelled' },
+        ...uniqueById(event.data.hallAdmins ?? []).map((person) => ({ person, type: 'hall_booking_cancelled' as const })),
+      ]
+  }
+}
+
+function bookingData(data: BookingCreated | BookingCancelled): Record<string, unknown> {
+  const { booking, hall } = data
+  return {
+    bookingId: booking.id,
+    ...(booking.reference ? { bookingReference: booking.reference } : {}),
+    bookingTitle: booking.title,
+    hallId: hall.id,
+    hallName: hall.name,
+    startsAt: booking.startsAt,
+    endsAt: booking.endsAt,
+    timeZone: hall.timeZone ?? 'UTC',
+    ...('cancellation' in data ? { cancelledAt: data.cancellation.cancelledAt, cancelledById: data.cancellation.cancelledBy.id } : {}),
+  }
+}
+
+function notificationFor(event: BookitEvent, { person, type }: Delivery): PlannedNotification {
+  const locale = pickLocale(person.locale)
+  if (event.type === 'user.created') {
+    // Never the temporary password: it belongs to the welcome email alone.
+    return { userId: person.id, type, ...inAppText(type, locale, { recipientName: person.name }), data: { userId: person.id } }
+  }
+  const { booking, hall, user } = event.data
+  const cancellation = event.type === 'booking.cancelled' ? event.data.cancellation : undefined
+  const text = inAppText(type, locale, {
+    recipientName: person.name,
+    bookingTitle: booking.title,
+    hallName: hall.name,
+    when: formatTimeRange(booking.startsAt, booking.endsAt, hall.timeZone, locale),
+    bookerName: user.name,
+    cancelledByName: cancellation?.cancelledBy.name,
+    reason: cancellation?.reason,
+  })
+  return { userId: person.id, type, ...text, data: bookingData(event.data) }
+}
+
+function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail {
+  const recipient = { id: person.id, name: person.name, email: person.email }
+  const base = { userId: person.id, recipient: person.email, notificationType: type, template: EMAIL_TEMPLATE[type], locale: person.locale ?? 'en' }
+  if (event.type === 'user.created') {
+    const { temporaryPassword, activationUrl } = event.data
+    return { ...base, payload: { recipient, ...(temporaryPassword ? { temporaryPassword } : {}), ...(activationUrl ? { activationUrl } : {}) } }
+  }
+  const { booking, hall, user } = event.data
+  return {
+    ...base,
+    payload: {
+      recipient,
+      variant: event.type === 'booking.created' ? 'created' : 'cancelled',
+      booking,
+      hall,
+      booker: { id: user.id, name: user.name, email: user.email },
+      ...(event.type === 'booking.cancelled' ? { cancellation: event.data.cancellation } : {}),
+    },
+  }
+}
+
+/**
+ * What one event produces, per the contract's table, with the recipients' switched-off
+ * channels left out (the welcome email is never left out).
+ */
+export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set()): Effects {
+  const effects: Effects = { notifications: [], emails: [] }
+  for (const delivery of deliveriesFor(event)) {
+    const { person, type } = delivery
+    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notificationFor(event, delivery))
+    if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.emails.push(emailFor(event, delivery))
+  }
+  return effects
+}
+
+/** The user ids whose preferences decide what an event produces. */
+export function recipientIds(event: BookitEvent): string[] {
+  return deliveriesFor(event).map((d) => d.person.id)
+}
+

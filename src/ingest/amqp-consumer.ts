@@ -1,0 +1,240 @@
+import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib'
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import { isDataError } from '../db/errors.js'
+import { type BookitEvent, parseEvent } from '../domain/events.js'
+import type { Metrics } from '../metrics.js'
+import type { EventIngestor } from './event-ingestor.js'
+
+export const ROUTING_KEYS = ['booking.created', 'booking.cancelled', 'user.created'] as const
+
+export interface AmqpConsumerOptions {
+  url: string
+  exchange: string
+  queue: string
+  prefetch: number
+  ingestor: EventIngestor
+  metrics: Metrics
+  log: Logger
+}
+
+interface Delivery {
+  message: ConsumeMessage
+  channel: ConfirmChannel
+  receivedAt: number
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The dead-letter queue of a queue; invalid messages go there with an `x-error` header. */
+export const deadLetterQueue = (queue: string) => `${queue}.dlq`
+
+/**
+ * Consumes events from RabbitMQ in batches: everything that arrived while the previous
+ * batch was being committed goes into the next transaction, so a quiet queue gets
+ * per-message latency and a busy one gets large batches. A message is acknowledged only
+ * after its effects (or its copy in the dead-letter queue) are safe.
+ */
+export class AmqpConsumer {
+  private connection: RecoveringChannelModel | undefined
+  private channel: ConfirmChannel | undefined
+  private consumerTag: string | undefined
+  private buffer: Delivery[] = []
+  private flushing: Promise<void> | undefined
+  private stopping = false
+  private readonly batchLimit: number
+
+  constructor(private readonly o: AmqpConsumerOptions) {
+    // Half the prefetch per batch: the broker keeps sending the next batch while one commits.
+    this.batchLimit = Math.max(1, Math.ceil(o.prefetch / 2))
+  }
+
+  get connected(): boolean {
+    return this.channel !== undefined && this.consumerTag !== undefined
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.o
+    this.connection = await amqp.connect(this.o.url, {
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 10_000,
+        waitForConnect: false,
+        setup: (model: ChannelModel) => this.setup(model),
+      },
+    })
+    this.connection.on('disconnect', (err: Error) => {
+      log.warn({ err: err?.message }, 'broker connection lost; reconnecting')
+      this.lostChannel()
+    })
+    this.connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) => log.info({ attempt, delayMs: delay }, 'broker reconnect scheduled'))
+    this.connection.on('connect-failed', (err: Error) => log.warn({ err: err?.message }, 'broker connection attempt failed'))
+    this.connection.on('error', (err: Error) => log.warn({ err: err?.message }, 'broker connection error'))
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const { exchange, queue, prefetch, log } = this.o
+    const channel = await model.createConfirmChannel()
+    channel.on('error', (err: Error) => log.warn({ err: err.message }, 'broker channel error'))
+    channel.on('close', () => {
+      if (this.channel !== channel) return
+      this.lostChannel()
+      // A channel closed by the broker on a live connection (not a disconnect) is reopened here.
+      if (!this.stopping) setTimeout(() => void this.reopen(model), 1_000)
+    })
+    await channel.assertExchange(exchange, 'topic', { durable: true })
+    await channel.assertQueue(queue, { durable: true })
+    await channel.assertQueue(deadLetterQueue(queue), { durable: true })
+    for (const key of ROUTING_KEYS) await channel.bindQueue(queue, exchange, key)
+    await channel.prefetch(prefetch)
+    this.channel = channel
+    if (this.stopping) return
+    const { consumerTag } = await channel.consume(queue, (message) => this.receive(channel, message), { noAck: false })
+    this.consumerTag = consumerTag
+    this.o.metrics.brokerConnected.set(1)
+    log.info({ exchange, queue, prefetch }, 'consuming events from the broker')
+  }
+
+  private async reopen(model: ChannelModel): Promise<void> {
+    if (this.stopping || this.channel) return
+    try {
+      await this.setup(model)
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not reopen the broker channel; waiting for a reconnect')
+    }
+  }
+
+  private lostChannel(): void {
+    this.channel = undefined
+    this.consumerTag = undefined
+    this.o.metrics.brokerConnected.set(0)
+    // Unacknowledged messages come back from the broker; our copies are now void.
+    this.buffer = []
+  }
+
+  private receive(channel: ConfirmChannel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled us (queue deleted): set everything up again on a fresh channel.
+      this.o.log.error({ queue: this.o.queue }, 'broker cancelled the consumer; re-declaring the queue')
+      channel.close().catch(() => {})
+      return
+    }
+    this.buffer.push({ message, channel, receivedAt: performance.now() })
+    this.scheduleFlush()
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.buffer.length === 0) return
+    this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flush())
+      .catch((err: unknown) => this.o.log.error({ err }, 'event batch failed unexpectedly'))
+      .finally(() => {
+        this.flushing = undefined
+        this.scheduleFlush()
+      })
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.buffer.splice(0, this.batchLimit)
+    if (batch.length === 0) return
+    const channel = batch[0]!.channel
+    const valid: { event: BookitEvent; delivery: Delivery }[] = []
+    const invalid: { delivery: Delivery; error: string; type: string; outcome: 'invalid' | 'failed' }[] = []
+    for (const delivery of batch) {
+      const parsed = parseEvent(delivery.message.content)
+      if (parsed.ok) valid.push({ event: parsed.event, delivery })
+      else invalid.push({ delivery, error: parsed.error, type: delivery.message.fields.routingKey, outcome: 'invalid' })
+    }
+
+    let committed: Awaited<ReturnType<AmqpConsumer['commit']>>
+    try {
+      committed = await this.commit(valid.map((v) => v.event), valid.map((v) => v.delivery.receivedAt))
+    } catch (err) {
+      // Not expected; hand the batch back to the broker rather than hold it unacknowledged.
+      this.o.log.error({ err }, 'event batch failed; returning it to the queue')
+      if (channel === this.channel) channel.nack(batch[batch.length - 1]!.message, true, true)
+      return
+    }
+    if (committed === 'abandoned') return
+    for (const { index, error } of committed.rejected) {
+      const v = valid[index]!
+      invalid.push({ delivery: v.delivery, error, type: v.event.type, outcome: 'failed' })
+    }
+
+    if (channel !== this.channel) return // the broker will redeliver; the database will say "duplicate"
+    try {
+      for (const { delivery, error, type, outcome } of invalid) {
+        this.deadLetter(channel, delivery.message, error)
+        this.o.ingestor.countRejected(type, 'amqp', outcome)
+        this.o.log.warn({ messageId: delivery.message.properties.messageId, routingKey: delivery.message.fields.routingKey, error }, 'message dead-lettered')
+      }
+      if (invalid.length > 0) await channel.waitForConfirms()
+      // Every earlier message was settled by an earlier batch: one ack covers this batch.
+      channel.ack(batch[batch.length - 1]!.message, true)
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not settle a batch; the broker will redeliver it')
+    }
+  }
+
+  private deadLetter(channel: ConfirmChannel, message: ConsumeMessage, error: string): void {
+    const { properties, fields } = message
+    channel.sendToQueue(deadLetterQueue(this.o.queue), message.content, {
+      persistent: true,
+      contentType: properties.contentType,
+      messageId: properties.messageId,
+      headers: { ...properties.headers, 'x-error': error, 'x-original-exchange': fields.exchange, 'x-original-routing-key': fields.routingKey },
+    })
+  }
+
+  /**
+   * Commits the batch, waiting out a database outage. A batch the database refuses for its
+   * data is split, so that only the events at fault are dead-lettered.
+   */
+  private async commit(events: BookitEvent[], receivedAt: number[]): Promise<{ rejected: { index: number; error: string }[] } | 'abandoned'> {
+    if (events.length === 0) return { rejected: [] }
+    let attempt = 0
+    for (;;) {
+      try {
+        await this.o.ingestor.ingest(events, 'amqp', receivedAt)
+        return { rejected: [] }
+      } catch (err) {
+        if (isDataError(err)) {
+          try {
+            return await this.commitOneByOne(events, receivedAt)
+          } catch (splitErr) {
+            err = splitErr // the database went away meanwhile: wait and try the whole batch again
+          }
+        }
+        attempt++
+        const wait = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7))
+        this.o.log.error({ err: (err as Error).message, attempt, retryInMs: wait, events: events.length }, 'cannot commit events; retrying')
+        await sleep(wait)
+        // Stopping, or the messages' channel is gone: they are redelivered, nothing is lost.
+        if (this.stopping && attempt >= 3) return 'abandoned'
+        if (!this.channel) return 'abandoned'
+      }
+    }
+  }
+
+  private async commitOneByOne(events: BookitEvent[], receivedAt: number[]) {
+    const rejected: { index: number; error: string }[] = []
+    for (const [index, event] of events.entries()) {
+      try {
+        await this.o.ingestor.ingest([event], 'amqp', [receivedAt[index]!])
+      } catch (err) {
+        if (!isDataError(err)) throw err
+        rejected.push({ index, error: `rejected by the database: ${(err as Error).message}` })
+      }
+    }
+    return { rejected }
+  }
+
+  /** Stops taking messages, finishes the batches already received, closes the connection. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    const { channel, consumerTag } = this
+    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => {})
+    while (this.flushing) await this.flushing
+    await this.connection?.close().catch(() => {})
+    this.lostChannel()
+  }
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import type { Database } from '../db/schema.js'
+import type { BookitEvent } from '../domain/events.js'
+import type { Metrics } from '../metrics.js'
+import { type RecordResult, recordEvents } from './record-events.js'
+
+export type Transport = 'amqp' | 'http'
+
+export interface EventIngestor {
+  /** Commits a batch of valid events; throws when the database cannot be used. */
+  ingest(events: BookitEvent[], transport: Transport, receivedAt: number[]): Promise<RecordResult>
+  /** Counts an event refused by validation or by the database. */
+  countRejected(type: string, transport: Transport, outcome: 'invalid' | 'failed'): void
+}
+
+/** The one path from valid events to committed effects, shared by the AMQP and HTTP transports. */
+export function createEventIngestor(o: { db: Kysely<Database>; metrics: Metrics; log: Logger; onEmailsQueued: () => void }): EventIngestor {
+  const { metrics } = o
+  return {
+    async ingest(events, transport, receivedAt) {
+      const result = await recordEvents(o.db, events)
+      const now = performance.now()
+      for (const at of receivedAt) metrics.eventProcessingSeconds.observe({ transport }, (now - at) / 1000)
+      metrics.ingestBatchSize.observe(events.length)
+      for (const e of result.processed) metrics.eventsReceived.inc({ type: e.type, transport, outcome: 'processed' })
+      for (const e of result.duplicates) metrics.eventsReceived.inc({ type: e.type, transport, outcome: 'duplicate' })
+      const byType = new Map<string, number>()
+      for (const n of result.notifications) byType.set(n.type, (byType.get(n.type) ?? 0) + 1)
+      for (const [type, count] of byType) metrics.notificationsCreated.inc({ type }, count)
+      if (result.emailsQueued > 0) o.onEmailsQueued()
+      o.log.info(
+        { transport, events: events.length, processed: result.processed.length, duplicates: result.duplicates.length, notifications: result.notifications.length, emails: result.emailsQueued, eventIds: events.length <= 10 ? events.map((e) => e.id) : undefined },
+        'events committed',
+      )
+      return result
+    },
+    countRejected(type, transport, outcome) {
+      metrics.eventsReceived.inc({ type: EVENT_TYPE_LABELS.has(type) ? type : 'unknown', transport, outcome })
+    },
+  }
+}
+
+// A label value per known type and one for everything else keeps the series count fixed.
+const EVENT_TYPE_LABELS = new Set(['booking.created', 'booking.cancelled', 'user.created'])

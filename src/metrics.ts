@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * Every signal the service exports. One registry per app instance, so tests can run
+ * several instances in one process. Labels are low-cardinality by design: never a user
+ * id or an address.
+ */
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+
+  return {
+    registry,
+    eventsReceived: new Counter({
+      name: 'bookit_events_received_total',
+      help: 'Events received, by type, transport and outcome (processed, duplicate, invalid, failed).',
+      labelNames: ['type', 'transport', 'outcome'] as const,
+      registers,
+    }),
+    eventProcessingSeconds: new Histogram({
+      name: 'bookit_event_processing_seconds',
+      help: 'Time from receiving an event to committing its effects.',
+      labelNames: ['transport'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    ingestBatchSize: new Histogram({
+      name: 'bookit_ingest_batch_events',
+      help: 'Events committed per database transaction.',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers,
+    }),
+    notificationsCreated: new Counter({
+      name: 'bookit_notifications_created_total',
+      help: 'In-app notifications created, by type.',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    emailsSent: new Counter({ name: 'bookit_emails_sent_total', help: 'Emails accepted by the SMTP server, by template.', labelNames: ['template'] as const, registers }),
+    emailsFailed: new Counter({ name: 'bookit_emails_failed_total', help: 'Emails that finally failed, by template.', labelNames: ['template'] as const, registers }),
+    emailsRetried: new Counter({
+      name: 'bookit_emails_retried_total',
+      help: 'Email send attempts that failed and were scheduled again, by template.',
+      labelNames: ['template'] as const,
+      registers,
+    }),
+    emailSendSeconds: new Histogram({
+      name: 'bookit_email_send_seconds',
+      help: 'Time to hand one email to the SMTP server.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    emailsPending: new Gauge({ name: 'bookit_emails_pending', help: 'Emails waiting to be sent (including those waiting for a retry).', registers }),
+    emailOldestPendingAge: new Gauge({ name: 'bookit_email_oldest_pending_age_seconds', help: 'Age of the oldest email waiting to be sent; 0 when none waits.', registers }),
+    sseStreams: new Gauge({ name: 'bookit_sse_streams', help: 'Open Server-Sent Events streams on this instance.', registers }),
+    brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),
+    httpRequestSeconds: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

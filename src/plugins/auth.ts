@@ -1,0 +1,86 @@
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+
+export type Role = 'events:publish' | 'notifications:admin'
+
+export interface TokenClaims {
+  sub: string
+  roles?: string[]
+  exp: number
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims
+    user: TokenClaims
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    requireRole: (role: Role) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  }
+  interface FastifyContextConfig {
+    /** EventSource cannot send headers: this route also takes `?access_token=`. */
+    allowQueryToken?: boolean
+  }
+}
+
+function unauthorized(message: string) {
+  return Object.assign(new Error(message), { statusCode: 401 })
+}
+
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    const { jwt } = config
+    await app.register(fastifyJwt, {
+      // Only the public key is known in RS/ES mode: this service verifies, it never issues.
+      secret: jwt.algorithm === 'HS256' ? jwt.secret : { public: jwt.publicKey },
+      verify: {
+        // Pinned: one algorithm, from the key's type. `none` and HS/RS confusion are refused.
+        algorithms: [jwt.algorithm],
+        requiredClaims: ['exp', 'sub'],
+        ...(config.jwtIssuer ? { allowedIss: config.jwtIssuer } : {}),
+        ...(config.jwtAudience ? { allowedAud: config.jwtAudience } : {}),
+        extractToken: (request: FastifyRequest) => {
+          const header = request.headers.authorization
+          if (header) {
+            const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+            return match?.[1]
+          }
+          if (request.routeOptions.config.allowQueryToken) {
+            const token = (request.query as Record<string, unknown> | undefined)?.access_token
+            return typeof token === 'string' ? token : undefined
+          }
+          return undefined
+        },
+      },
+      sign: jwt.algorithm === 'HS256' ? { algorithm: 'HS256' } : undefined,
+    })
+
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      if (!request.headers.authorization && !(request.routeOptions.config.allowQueryToken && (request.query as Record<string, unknown>)?.access_token)) {
+        throw unauthorized('missing bearer token (Authorization: Bearer <token>)')
+      }
+      try {
+        await request.jwtVerify()
+      } catch (err) {
+        const e = err as { code?: string; message?: string }
+        throw unauthorized(e.code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED' ? 'token expired' : `invalid token: ${e.message ?? 'cannot be verified'}`)
+      }
+      const { sub, roles } = request.user
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw unauthorized('invalid token: sub must be a user id')
+      if (roles !== undefined && (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string'))) throw unauthorized('invalid token: roles must be an array of strings')
+    })
+
+    app.decorate('requireRole', (role: Role) => async (request: FastifyRequest) => {
+      if (!request.user?.roles?.includes(role)) {
+        throw Object.assign(new Error(`this call needs the role "${role}"`), { statusCode: 403 })
+      }
+    })
+  },
+  { name: 'auth' },
+)

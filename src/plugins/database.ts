@@ -1,0 +1,32 @@
+import fp from 'fastify-plugin'
+import type { Kysely } from 'kysely'
+import { connectDatabase } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
+import type { Database } from '../db/schema.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>
+  }
+}
+
+export interface DatabasePluginOptions {
+  url: string
+  migrate: boolean
+  poolSize?: number
+}
+
+export default fp<DatabasePluginOptions>(
+  async (app, opts) => {
+    const { db } = connectDatabase(opts.url, { max: opts.poolSize })
+    app.decorate('db', db)
+    app.addHook('onClose', async () => {
+      await db.destroy()
+    })
+    if (opts.migrate) {
+      const applied = await migrateToLatest(db)
+      if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrations applied')
+    }
+  },
+  { name: 'database' },
+)

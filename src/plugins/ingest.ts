@@ -1,0 +1,50 @@
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { AmqpConsumer } from '../ingest/amqp-consumer.js'
+import { type EventIngestor, createEventIngestor } from '../ingest/event-ingestor.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingestor: EventIngestor
+    /** Present when AMQP_URL is set. */
+    amqpConsumer: AmqpConsumer | undefined
+  }
+}
+
+export interface IngestPluginOptions {
+  config: Config
+  /** Whether this instance consumes from the broker (when one is configured). */
+  consume: boolean
+}
+
+export default fp<IngestPluginOptions>(
+  async (app, { config, consume }) => {
+    const ingestor = createEventIngestor({
+      db: app.db,
+      metrics: app.metrics,
+      log: app.log.child({ component: 'ingest' }),
+      onEmailsQueued: () => app.emailDispatcher.wake(),
+    })
+    app.decorate('ingestor', ingestor)
+
+    const consumer =
+      config.amqpUrl && consume
+        ? new AmqpConsumer({
+            url: config.amqpUrl,
+            exchange: config.amqpExchange,
+            queue: config.amqpQueue,
+            prefetch: config.amqpPrefetch,
+            ingestor,
+            metrics: app.metrics,
+            log: app.log.child({ component: 'amqp' }),
+          })
+        : undefined
+    app.decorate('amqpConsumer', consumer)
+    if (consumer) {
+      app.addHook('onReady', async () => consumer.start())
+      // preClose: stop taking messages before the HTTP server and the database go away.
+      app.addHook('preClose', async () => consumer.stop())
+    }
+  },
+  { name: 'ingest', dependencies: ['database', 'metrics', 'mailer'] },
+)

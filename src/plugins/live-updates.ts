@@ -1,0 +1,25 @@
+import fp from 'fastify-plugin'
+import { LiveHub } from '../live/live-hub.js'
+import { NotificationListener } from '../live/notification-channel.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    liveHub: LiveHub
+    notificationListener: NotificationListener
+  }
+}
+
+export default fp<{ databaseUrl: string }>(
+  async (app, { databaseUrl }) => {
+    const log = app.log.child({ component: 'live' })
+    const listener = new NotificationListener(databaseUrl, log)
+    const hub = new LiveHub(app.db, listener, app.metrics, log)
+    app.decorate('notificationListener', listener)
+    app.decorate('liveHub', hub)
+    app.addHook('onReady', async () => listener.start())
+    // Open streams would keep the HTTP server from closing.
+    app.addHook('preClose', async () => hub.closeAll())
+    app.addHook('onClose', async () => listener.stop())
+  },
+  { name: 'live-updates', dependencies: ['database', 'metrics'] },
+)

@@ -1,0 +1,41 @@
+import fp from 'fastify-plugin'
+import { pendingEmailStats } from '../email/email-outbox.js'
+import { type Metrics, createMetrics } from '../metrics.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics
+  }
+}
+
+export default fp(
+  async (app) => {
+    const metrics = createMetrics()
+    app.decorate('metrics', metrics)
+
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: ids would make a series per notification.
+      const route = request.routeOptions.url ?? 'unmatched'
+      metrics.httpRequestSeconds.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    })
+
+    app.get(
+    '/metrics',
+    {
+      logLevel: 'warn',
+      schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text format' } } },
+    }, async (_request, reply) => {
+      try {
+        const stats = await pendingEmailStats(app.db)
+        metrics.emailsPending.set(stats.pending)
+        metrics.emailOldestPendingAge.set(stats.oldestAgeSeconds)
+      } catch (err) {
+        // The scrape still answers; the queue gauges keep their last value.
+        app.log.warn({ err }, 'could not read the email queue for metrics')
+      }
+      reply.type(metrics.registry.contentType)
+      return metrics.registry.metrics()
+    })
+  },
+  { name: 'metrics', dependencies: ['database'] },
+)

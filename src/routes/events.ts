@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { type BookitEvent, MAX_EVENT_BYTES, validateEvent } from '../domain/events.js'
+import { badRequest } from '../http-errors.js'
+import { BearerAuth, errors } from '../schemas/common.js'
+
+const MAX_EVENTS_PER_REQUEST = 500
+
+const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // CloudEvents structured mode names its own media types; they are JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser(['application/cloudevents+json', 'application/cloudevents-batch+json'], { parseAs: 'string' }, parseJson)
+
+  app.post(
+    '/v1/events',
+    {
+      onRequest: [app.authenticate, app.requireRole('events:publish')],
+      bodyLimit: 4 * 1024 * 1024,
+      schema: {
+        tags: ['events'],
+        summary: 'Ingest one CloudEvent or an array of them',
+        description: `Same validation and the same idempotent path as the broker: (source, id) identifies an event, and an event seen before is counted as a duplicate and has no new effect. An array is all-or-nothing: one invalid event refuses the request. At most ${MAX_EVENTS_PER_REQUEST} events, each at most ${MAX_EVENT_BYTES} bytes.`,
+        security: BearerAuth,
+        body: Type.Unknown({ description: 'A CloudEvent (structured JSON mode) or an array of them' }),
+        response: {
+          202: Type.Object({ accepted: Type.Integer({ description: 'Events whose effects were recorded now' }), duplicates: Type.Integer({ description: 'Events already recorded before' }) }),
+          ...errors(400, 401, 403, 413, 429, 503),
+        },
+      },
+      config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const batch = Array.isArray(body) ? body : [body]
+      if (batch.length === 0) badRequest('the array holds no events')
+      if (batch.length > MAX_EVENTS_PER_REQUEST) badRequest(`at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${batch.length})`)
+      const events: BookitEvent[] = []
+      for (const [index, value] of batch.entries()) {
+        const where = Array.isArray(body) ? `events[${index}]: ` : ''
+        const size = Buffer.byteLength(JSON.stringify(value))
+        const result = size > MAX_EVENT_BYTES ? { ok: false as const, error: `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}` } : validateEvent(value)
+        if (!result.ok) {
+          app.ingestor.countRejected(typeof (value as { type?: unknown })?.type === 'string' ? (value as { type: string }).type : 'unknown', 'http', 'invalid')
+          badRequest(`${where}${result.error}`)
+        }
+        if (result.ok) events.push(result.event)
+      }
+      const receivedAt = performance.now()
+      const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))
+      return reply.code(202).send({ accepted: result.processed.length, duplicates: result.duplicates.length })
+    },
+  )
+}
+
+export default eventRoutes
