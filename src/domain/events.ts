@@ -125,7 +125,7 @@ export function validateEvent(value: unknown): Validation {
   const type = value.type as EventType
   const dataValidator = dataValidators[type]
   if (!dataValidator) return { ok: false, error: `type: unknown event type "${type}" (known: ${EVENT_TYPES.join(', ')})` }
-  if (!dataValidator.Check(value.data)) return { ok: false, error: firstError(dataValidator, value.data, 'data/') }
+  if (!dataValidator.Check(value.data)) return { ok: false, error: firstError(dataValidator, value.data, 'data') }
 
   const event = value as BookitEvent
   if (event.type !== 'user.created') {

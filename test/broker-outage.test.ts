@@ -1,0 +1,37 @@
+import t from 'tap'
+import { brokerNames, build, createTestDatabase, publishEvents, queueDepth, waitFor } from './helpers/app.js'
+import { bookingCreated, grace } from './helpers/events.js'
+import { effectCounts } from './helpers/invariants.js'
+import { TcpProxy } from './helpers/tcp-proxy.js'
+
+t.test('the broker connection cut twice mid-stream: the consumer reconnects and finishes, nothing doubled', async (t) => {
+  const proxy = new TcpProxy('127.0.0.1', 5672)
+  await proxy.start()
+  t.teardown(() => proxy.stop())
+  const broker = brokerNames(t)
+  const { app, logs } = await build(t, { DATABASE_URL: await createTestDatabase(t), AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}`, AMQP_PREFETCH: '50', ...broker }, { sendEmails: false })
+  await waitFor(() => app.amqpConsumer?.connected, { what: 'the consumer' })
+
+  const total = 3_000
+  const events = Array.from({ length: total }, () => bookingCreated({ admins: [grace] }))
+  await publishEvents(broker.AMQP_EXCHANGE, events)
+
+  for (const cut of [1, 2]) {
+    const before = (await effectCounts(app.db)).events
+    await waitFor(async () => (await effectCounts(app.db)).events > before + 200, { what: `progress before cut ${cut}` })
+    proxy.drop()
+    t.pass(`connection cut ${cut} at ${(await effectCounts(app.db)).events} events`)
+    await waitFor(() => !app.amqpConsumer?.connected, { what: 'the consumer to notice', timeout: 5_000 }).catch(() => undefined)
+  }
+
+  await waitFor(async () => (await effectCounts(app.db)).events === total, { what: 'every event', timeout: 60_000 })
+  await waitFor(async () => (await queueDepth(broker.AMQP_QUEUE)) === 0, { what: 'the queue to drain' })
+  const counts = await effectCounts(app.db)
+  t.equal(counts.events, total, 'every event recorded once')
+  t.equal(counts.notifications, total * 2, 'two notifications per event')
+  t.equal(counts.emails, total * 2, 'two emails per event')
+  t.equal(counts.doubledNotifications, 0, 'no notification twice')
+  t.equal(counts.doubledEmails, 0, 'no email twice')
+  t.match(logs.text, /broker connection lost; reconnecting/, 'the cut was noticed')
+  t.ok(app.amqpConsumer?.connected, 'connected again')
+})

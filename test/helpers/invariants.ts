@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Database } from '../../src/db/schema.js'
+
+/**
+ * "Nothing lost, nothing doubled", counted in the database: every event recorded once,
+ * and no (event, recipient, type) with more than one notification or email.
+ */
+export async function effectCounts(db: Kysely<Database>) {
+  const one = async (query: ReturnType<typeof sql<{ n: number }>>) => Number((await query.execute(db)).rows[0]?.n ?? 0)
+  return {
+    events: await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM processed_events`),
+    notifications: await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications`),
+    emails: await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM email_outbox`),
+    doubledNotifications: await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM notifications GROUP BY event_source, event_id, user_id, type HAVING count(*) > 1) d`),
+    doubledEmails: await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM email_outbox GROUP BY event_source, event_id, user_id, notification_type HAVING count(*) > 1) d`),
+  }
+}
