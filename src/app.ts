@@ -1,11 +1,15 @@
 import { STATUS_CODES } from 'node:http'
 import rateLimit from '@fastify/rate-limit'
+import { Ajv } from 'ajv'
+import addFormatsPlugin from 'ajv-formats'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { ErrorResponse } from './schemas/common.js'
+import { Notification } from './schemas/notification.js'
 import auth from './plugins/auth.js'
 import database from './plugins/database.js'
 import ingest from './plugins/ingest.js'
@@ -37,11 +41,15 @@ export interface BuildOptions {
   sendEmails?: boolean
   /** Apply migrations while starting (default true). */
   migrate?: boolean
+  /** Start nothing in the background (no consumer, mailer or listener): for tooling. */
+  startWorkers?: boolean
   sseHeartbeatMs?: number
   databasePoolSize?: number
 }
 
 const VERSION = '0.1.0'
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
 
 /** Errors from pg and the network that mean "the database cannot be used right now". */
 function isUnavailable(err: { code?: string; message?: string }): boolean {
@@ -55,9 +63,13 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     ...(isInstance ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] } : { logger: logger as FastifyServerOptions['logger'] }),
     requestIdHeader: 'x-request-id',
     bodyLimit: 1024 * 1024,
-    // Query values arrive as strings; the schemas say which are numbers.
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Query strings and params arrive as text, so their numbers are coerced; JSON bodies are
+  // typed already and are taken as they are ("ids": "x" is not quietly turned into ["x"]).
+  const lenient = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }))
+  const strict = addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false }))
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
 
   app.decorate('config', config)
 
@@ -74,7 +86,12 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'something went wrong on our side' })
   })
 
+  // Shared schemas become named components of the API description.
+  app.addSchema(ErrorResponse)
+  app.addSchema(Notification)
+
   await app.register(swagger, {
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -82,7 +99,6 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
         version: VERSION,
         description: 'In-app notifications and emails for BookIT: events in (RabbitMQ or HTTP), notifications, live updates, preferences and one-click unsubscribe out.',
       },
-      servers: [{ url: config.publicUrl }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       tags: [
         { name: 'notifications', description: "A user's in-app notifications" },
@@ -106,9 +122,10 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(database, { url: config.databaseUrl, migrate: options.migrate ?? true, poolSize: options.databasePoolSize })
   await app.register(metrics)
   await app.register(auth, { config })
-  await app.register(liveUpdates, { databaseUrl: config.databaseUrl })
-  await app.register(mailer, { config, send: options.sendEmails ?? true })
-  await app.register(ingest, { config, consume: options.consume ?? true })
+  const workers = options.startWorkers ?? true
+  await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers })
+  await app.register(mailer, { config, send: workers && (options.sendEmails ?? true) })
+  await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)

@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify'
+import type { LoggerOptions } from 'pino'
 
 /** Query parameters that carry credentials; their values never reach a log line. */
 const SECRET_QUERY_PARAMS = ['access_token', 'token']
@@ -11,7 +11,7 @@ export function redactUrl(url: string): string {
  * pino writes JSON lines to stdout at `info` whether or not a terminal is attached.
  * Secrets are removed by path, whatever object they ride on.
  */
-export function loggerOptions(level: string): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: {

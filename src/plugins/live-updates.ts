@@ -9,14 +9,14 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ databaseUrl: string }>(
-  async (app, { databaseUrl }) => {
+export default fp<{ databaseUrl: string; listen: boolean }>(
+  async (app, { databaseUrl, listen }) => {
     const log = app.log.child({ component: 'live' })
     const listener = new NotificationListener(databaseUrl, log)
     const hub = new LiveHub(app.db, listener, app.metrics, log)
     app.decorate('notificationListener', listener)
     app.decorate('liveHub', hub)
-    app.addHook('onReady', async () => listener.start())
+    if (listen) app.addHook('onReady', async () => listener.start())
     // Open streams would keep the HTTP server from closing.
     app.addHook('preClose', async () => hub.closeAll())
     app.addHook('onClose', async () => listener.stop())

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { type BookitEvent, MAX_EVENT_BYTES, validateEvent } from '../domain/events.js'
-import { badRequest } from '../http-errors.js'
+import { HttpError, badRequest } from '../http-errors.js'
 import { BearerAuth, errors } from '../schemas/common.js'
 
 const MAX_EVENTS_PER_REQUEST = 500
@@ -24,12 +24,15 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Type.Unknown({ description: 'A CloudEvent (structured JSON mode) or an array of them' }),
         response: {
           202: Type.Object({ accepted: Type.Integer({ description: 'Events whose effects were recorded now' }), duplicates: Type.Integer({ description: 'Events already recorded before' }) }),
-          ...errors(400, 401, 403, 413, 429, 503),
+          ...errors(400, 401, 403, 413, 415, 429, 503),
         },
       },
       config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
+      if (!/^application\/(cloudevents(-batch)?\+)?json\b/i.test(request.headers['content-type'] ?? '')) {
+        throw new HttpError(415, 'content-type must be application/cloudevents+json or application/json')
+      }
       const body = request.body
       const batch = Array.isArray(body) ? body : [body]
       if (batch.length === 0) badRequest('the array holds no events')

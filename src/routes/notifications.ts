@@ -13,7 +13,7 @@ import {
 } from '../notifications/notification-store.js'
 import { badRequest, notFound } from '../http-errors.js'
 import { BearerAuth, errors } from '../schemas/common.js'
-import { BulkRead, Count, Deleted, ListQuery, Notification, NotificationId, NotificationPage, Updated } from '../schemas/notification.js'
+import { BulkRead, Count, Deleted, ListQuery, NotificationId, NotificationPage, NotificationRef, Updated } from '../schemas/notification.js'
 
 const tags = ['notifications']
 // Writes are limited per user (the key is the token's subject), reads are not.
@@ -102,7 +102,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> =
 
   app.get(
     '/v1/notifications/:id',
-    { schema: { tags, summary: 'One notification', security: BearerAuth, params: NotificationId, response: { 200: Notification, ...errors(401, 404, 429) } } },
+    { schema: { tags, summary: 'One notification', security: BearerAuth, params: NotificationId, response: { 200: NotificationRef, ...errors(401, 404, 429) } } },
     async (request) => (await getNotification(app.db, request.user.sub, request.params.id)) ?? notFound('notification'),
   )
 
@@ -111,7 +111,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> =
       `/v1/notifications/:id/${action}`,
       {
         config: perUserWrites,
-        schema: { tags, summary: `Mark one notification ${action}`, security: BearerAuth, params: NotificationId, response: { 200: Notification, ...errors(401, 404, 429) } },
+        schema: { tags, summary: `Mark one notification ${action}`, security: BearerAuth, params: NotificationId, response: { 200: NotificationRef, ...errors(401, 404, 429) } },
       },
       async (request) => (await setRead(app.db, request.user.sub, request.params.id, read)) ?? notFound('notification'),
     )

@@ -8,7 +8,7 @@ export const ErrorResponse = Type.Object(
     error: Type.String(),
     message: Type.String(),
   },
-  { description: 'An error, in Fastify\'s shape' },
+  { $id: 'ErrorResponse', description: "An error, in Fastify's shape" },
 )
 
 /** The error answers a route can give, by status code. */
@@ -20,10 +20,11 @@ export function errors(...codes: number[]) {
     404: 'No such id for this user',
     409: 'The request conflicts with the current state',
     413: 'Body too large',
+    415: 'Unsupported content type',
     429: 'Rate limited; retry after the Retry-After header',
     503: 'A dependency (database, broker) is unavailable',
   }
-  return Object.fromEntries(codes.map((code) => [code, { ...ErrorResponse, description: descriptions[code] }]))
+  return Object.fromEntries(codes.map((code) => [code, { $ref: 'ErrorResponse#', description: descriptions[code] }]))
 }
 
 export const BearerAuth = [{ bearerAuth: [] }]

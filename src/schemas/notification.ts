@@ -3,7 +3,8 @@ import { NOTIFICATION_TYPES } from '../domain/notification-types.js'
 
 export const NotificationTypeSchema = Type.Union(NOTIFICATION_TYPES.map((t) => Type.Literal(t)), { description: 'In-app notification type' })
 
-export const Notification = Type.Object({
+export const Notification = Type.Object(
+  {
   id: Type.String({ format: 'uuid' }),
   type: Type.String({ description: 'One of the in-app types' }),
   title: Type.String(),
@@ -11,7 +12,11 @@ export const Notification = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'Ids and times: bookingId, hallId, startsAt, endsAt, timeZone, ...' }),
   createdAt: Type.String({ format: 'date-time' }),
   readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while unread' }),
-})
+  },
+  { $id: 'Notification' },
+)
+/** Where a schema needs a notification: a reference to the shared component. */
+export const NotificationRef = Type.Unsafe<import('typebox').Static<typeof Notification>>({ $ref: 'Notification#' })
 
 export const NotificationId = Type.Object({ id: Type.String({ maxLength: 100, description: 'Notification id' }) })
 
@@ -26,7 +31,7 @@ export const ListQuery = Type.Object(
 )
 
 export const NotificationPage = Type.Object({
-  items: Type.Array(Notification),
+  items: Type.Array(NotificationRef),
   nextCursor: Type.Union([Type.String(), Type.Null()]),
   unreadCount: Type.Integer({ minimum: 0 }),
 })

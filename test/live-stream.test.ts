@@ -1,0 +1,85 @@
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { auth, build, createTestDatabase, token, waitFor } from './helpers/app.js'
+import { bookingCreated } from './helpers/events.js'
+import { SseClient } from './helpers/sse-client.js'
+
+const databaseUrl = await createTestDatabase(t)
+// Two instances of the service on one database, as two replicas behind a load balancer.
+const a = await build(t, { DATABASE_URL: databaseUrl }, { sendEmails: false })
+const b = await build(t, { DATABASE_URL: databaseUrl }, { sendEmails: false, migrate: false })
+await b.app.listen({ port: 0, host: '127.0.0.1' })
+const streamUrl = `http://127.0.0.1:${(b.app.server.address() as AddressInfo).port}/v1/notifications/stream`
+await waitFor(() => a.app.notificationListener.connected && b.app.notificationListener.connected, { what: 'listeners' })
+
+const publish = (userId: string, title: string) =>
+  a.app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: auth(a.app, 'booking-service', ['events:publish']),
+    payload: bookingCreated({ user: { id: userId, email: `${userId}@example.com`, name: userId }, admins: [], booking: { title } }),
+  })
+
+t.test('a notification committed on instance A arrives on a stream held by instance B', async (t) => {
+  const stream = await SseClient.open(streamUrl, { authorization: `Bearer ${token(b.app, 'sse-user')}` })
+  t.teardown(() => stream.close())
+  t.equal(stream.status, 200)
+  t.match(stream.headers['content-type'], /^text\/event-stream/)
+  t.same(await stream.next((f) => f.event === 'unread-count').then((f) => JSON.parse(f.data!)), { count: 0 }, 'the current count first')
+
+  await publish('sse-user', 'Live one')
+  await publish('someone-else', 'Not for this stream')
+  const frame = await stream.next((f) => f.event === 'notification')
+  const notification = JSON.parse(frame.data!)
+  t.match(notification, { id: String, type: 'booking_confirmed', title: 'Booking confirmed: Live one', readAt: null })
+  const count = await stream.next((f) => f.event === 'unread-count' && JSON.parse(f.data!).count === 1)
+  t.ok(count, 'and the new unread count')
+
+  // Marking it read on instance A updates the count on instance B's stream.
+  await a.app.inject({ method: 'POST', url: `/v1/notifications/${notification.id}/read`, headers: auth(a.app, 'sse-user') })
+  await stream.next((f) => f.event === 'unread-count' && JSON.parse(f.data!).count === 0, { from: stream.frames.indexOf(count) + 1 })
+  t.same(stream.events('notification').map((n) => (n as { title: string }).title), ['Booking confirmed: Live one'], "another user's notification never reaches this stream")
+})
+
+t.test('heartbeats keep the stream alive', async (t) => {
+  const stream = await SseClient.open(streamUrl, { authorization: `Bearer ${token(b.app, 'quiet-user')}` })
+  t.teardown(() => stream.close())
+  await stream.next((f) => f.comment?.startsWith('heartbeat') ?? false, { timeout: 2_000 })
+  t.pass('a heartbeat comment arrived')
+})
+
+t.test('EventSource style: ?access_token= works, and never reaches a log line', async (t) => {
+  const secretToken = token(b.app, 'browser-user')
+  const stream = await SseClient.open(`${streamUrl}?access_token=${secretToken}`)
+  t.teardown(() => stream.close())
+  t.equal(stream.status, 200)
+  await stream.next((f) => f.event === 'unread-count')
+  t.notMatch(b.logs.text, secretToken, 'the token is not logged')
+  t.match(b.logs.text, /access_token=\[REDACTED\]/, 'the URL is logged with the token redacted')
+  const bad = await SseClient.open(`${streamUrl}?access_token=nope`)
+  t.equal(bad.status, 401)
+  bad.close()
+})
+
+t.test('a client that goes away is cleaned up', async (t) => {
+  await waitFor(() => b.app.liveHub.size === 0, { what: 'earlier streams to close' })
+  const before = 0
+  const stream = await SseClient.open(streamUrl, { authorization: `Bearer ${token(b.app, 'leaving-user')}` })
+  await stream.next((f) => f.event === 'unread-count')
+  t.equal(b.app.liveHub.size, before + 1)
+  stream.close()
+  await waitFor(() => b.app.liveHub.size === before, { what: 'the stream to be dropped' })
+  t.match((await b.app.inject({ url: '/metrics' })).body, new RegExp(`bookit_sse_streams ${before}\\b`))
+})
+
+t.test('shutting down closes open streams', async (t) => {
+  const c = await build(t, { DATABASE_URL: databaseUrl }, { sendEmails: false, migrate: false })
+  await c.app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(c.app.server.address() as AddressInfo).port}/v1/notifications/stream`
+  const stream = await SseClient.open(url, { authorization: `Bearer ${token(c.app, 'u-shutdown')}` })
+  await stream.next((f) => f.event === 'unread-count')
+  const started = Date.now()
+  await c.app.close()
+  await waitFor(() => stream.ended, { what: 'the stream to end', timeout: 5_000 })
+  t.ok(Date.now() - started < 5_000, 'close does not hang on the open stream')
+})

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises'
+import { Ajv } from 'ajv'
+import addFormatsPlugin from 'ajv-formats'
+import t from 'tap'
+import { parse } from 'yaml'
+import { generateOpenapi } from '../src/cli/write-openapi.js'
+import { createUnsubscribeToken } from '../src/email/unsubscribe-token.js'
+import { openapiFile } from '../src/paths.js'
+import { auth, build, createTestDatabase } from './helpers/app.js'
+import { bookingCreated, userCreated } from './helpers/events.js'
+
+type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> }
+const committed = await readFile(openapiFile, 'utf8')
+const spec = parse(committed) as Spec
+
+t.test('openapi.yaml is what the routes say: no route undescribed, no description without a route', async (t) => {
+  t.equal(committed, await generateOpenapi(), 'regenerate with `npm run openapi` after changing a route')
+})
+
+const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t) }, { sendEmails: false })
+
+t.test('every described operation exists', async (t) => {
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const method of Object.keys(methods)) {
+      t.ok(app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') }), `${method.toUpperCase()} ${path}`)
+    }
+  }
+})
+
+t.test('/docs serves the description', async (t) => {
+  t.equal((await app.inject({ url: '/docs/' })).statusCode, 200)
+  const json = await app.inject({ url: '/docs/json' })
+  t.equal(json.statusCode, 200)
+  t.same(Object.keys(json.json().paths).sort(), Object.keys(spec.paths).sort())
+})
+
+t.test('responses match their documented schemas', async (t) => {
+  const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
+  const ajv = addFormats(new Ajv({ strict: false, allErrors: true }))
+  ajv.addSchema({ ...spec, $id: 'spec' })
+  const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
+
+  const publisher = auth(app, 'svc', ['events:publish'])
+  const user = auth(app, 'doc-user')
+  const operator = auth(app, 'ops', ['notifications:admin'])
+  await app.inject({ method: 'POST', url: '/v1/events', headers: publisher, payload: [bookingCreated({ user: { id: 'doc-user', email: 'd@example.com', name: 'D' } }), userCreated({ id: 'x', email: 'x@example.com', name: 'X' })] })
+  const id = (await app.inject({ url: '/v1/notifications', headers: user })).json().items[0].id as string
+  const email = (await app.inject({ url: '/v1/admin/emails', headers: operator })).json().items[0].id as string
+  const unsubscribe = createUnsubscribeToken({ userId: 'doc-user', type: 'booking_confirmed' }, config.unsubscribeSecret)
+
+  const calls: { method: string; path: string; url: string; headers?: Record<string, string>; payload?: unknown; status: number }[] = [
+    { method: 'get', path: '/health/live', url: '/health/live', status: 200 },
+    { method: 'get', path: '/health/ready', url: '/health/ready', status: 200 },
+    { method: 'post', path: '/v1/events', url: '/v1/events', headers: publisher, payload: bookingCreated(), status: 202 },
+    { method: 'post', path: '/v1/events', url: '/v1/events', headers: publisher, payload: { nope: true }, status: 400 },
+    { method: 'post', path: '/v1/events', url: '/v1/events', headers: user, payload: bookingCreated(), status: 403 },
+    { method: 'get', path: '/v1/notifications', url: '/v1/notifications?limit=1', headers: user, status: 200 },
+    { method: 'get', path: '/v1/notifications', url: '/v1/notifications?limit=0', headers: user, status: 400 },
+    { method: 'get', path: '/v1/notifications', url: '/v1/notifications', status: 401 },
+    { method: 'get', path: '/v1/notifications/unread-count', url: '/v1/notifications/unread-count', headers: user, status: 200 },
+    { method: 'get', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 200 },
+    { method: 'get', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: operator, status: 404 },
+    { method: 'post', path: '/v1/notifications/{id}/read', url: `/v1/notifications/${id}/read`, headers: user, status: 200 },
+    { method: 'post', path: '/v1/notifications/{id}/unread', url: `/v1/notifications/${id}/unread`, headers: user, status: 200 },
+    { method: 'post', path: '/v1/notifications/read', url: '/v1/notifications/read', headers: user, payload: { ids: [id] }, status: 200 },
+    { method: 'post', path: '/v1/notifications/read-all', url: '/v1/notifications/read-all', headers: user, status: 200 },
+    { method: 'get', path: '/v1/preferences', url: '/v1/preferences', headers: user, status: 200 },
+    { method: 'put', path: '/v1/preferences', url: '/v1/preferences', headers: user, payload: { booking_cancelled: { email: false } }, status: 200 },
+    { method: 'put', path: '/v1/preferences', url: '/v1/preferences', headers: user, payload: { welcome: { email: false } }, status: 400 },
+    { method: 'post', path: '/v1/unsubscribe', url: `/v1/unsubscribe?token=${unsubscribe}`, status: 200 },
+    { method: 'post', path: '/v1/unsubscribe', url: '/v1/unsubscribe?token=bad', status: 400 },
+    { method: 'get', path: '/v1/admin/emails', url: '/v1/admin/emails', headers: operator, status: 200 },
+    { method: 'post', path: '/v1/admin/emails/{id}/retry', url: `/v1/admin/emails/${email}/retry`, headers: operator, status: 409 },
+    { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
+    { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
+  ]
+  const covered = new Set<string>()
+  for (const call of calls) {
+    const response = await app.inject({ method: call.method.toUpperCase() as 'GET', url: call.url, headers: call.headers, payload: call.payload as object })
+    const name = `${call.method.toUpperCase()} ${call.url.slice(0, 50)} -> ${call.status}`
+    t.equal(response.statusCode, call.status, name)
+    covered.add(`${call.method} ${call.path}`)
+    const documented = spec.paths[call.path]?.[call.method]?.responses[String(call.status)]
+    t.ok(documented, `${name} is documented`)
+    const schema = documented?.content?.['application/json']?.schema
+    if (call.status === 204) {
+      t.equal(response.body, '', `${name}: empty`)
+      continue
+    }
+    t.ok(schema, `${name} has a JSON schema`)
+    const validate = ajv.compile({ $ref: `spec#/paths/${pointer(call.path)}/${call.method}/responses/${call.status}/content/application~1json/schema` })
+    t.ok(validate(response.json()), `${name} matches: ${ajv.errorsText(validate.errors)}`)
+  }
+  const jsonOperations = Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`))
+  const notJson = ['get /metrics', 'get /v1/notifications/stream', 'get /v1/unsubscribe']
+  t.same(jsonOperations.filter((op) => !covered.has(op) && !notJson.includes(op)), [], 'every JSON operation was checked')
+})
