@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
@@ -8,6 +9,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 export interface DatabaseHandle {
   db: Kysely<Database>
   pool: pg.Pool
+  /** NOTIFY messages that arrive on pool connections (see `notification` below). */
+  notifications: EventEmitter
 }
 
 export function connectDatabase(connectionString: string, options: { max?: number; applicationName?: string } = {}): DatabaseHandle {
@@ -21,5 +24,10 @@ export function connectDatabase(connectionString: string, options: { max?: numbe
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool drops it and the next query opens a fresh one.
   pool.on('error', () => {})
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool }
+  // A real PostgreSQL sends a NOTIFY only to sessions that LISTEN, and pool connections never
+  // do. The embedded database is one session behind many sockets: there the NOTIFY comes
+  // back on the connection that sent it, so it is picked up here.
+  const notifications = new EventEmitter()
+  pool.on('connect', (client) => client.on('notification', (message) => notifications.emit('notification', message)))
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool, notifications }
 }

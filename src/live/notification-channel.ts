@@ -73,6 +73,16 @@ export class NotificationListener extends EventEmitter {
     super()
   }
 
+  /** Takes a NOTIFY from wherever it arrived: this listener's connection, or a pool's. */
+  receive(msg: pg.Notification): void {
+    if (msg.channel !== CHANNEL || !msg.payload) return
+    try {
+      this.emit('message', JSON.parse(msg.payload) as ChannelMessage)
+    } catch (err) {
+      this.log.error({ err }, 'unreadable notification channel payload')
+    }
+  }
+
   async start(): Promise<void> {
     await this.connect()
   }
@@ -85,14 +95,7 @@ export class NotificationListener extends EventEmitter {
       this.reconnectSoon(client)
     })
     client.on('end', () => this.reconnectSoon(client))
-    client.on('notification', (msg) => {
-      if (msg.channel !== CHANNEL || !msg.payload) return
-      try {
-        this.emit('message', JSON.parse(msg.payload) as ChannelMessage)
-      } catch (err) {
-        this.log.error({ err }, 'unreadable notification channel payload')
-      }
-    })
+    client.on('notification', (msg) => this.receive(msg))
     try {
       await client.connect()
       await client.query(`LISTEN ${CHANNEL}`)

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import { connectDatabase } from '../db/connect.js'
@@ -7,6 +8,7 @@ import type { Database } from '../db/schema.js'
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
+    dbNotifications: EventEmitter
   }
 }
 
@@ -18,8 +20,9 @@ export interface DatabasePluginOptions {
 
 export default fp<DatabasePluginOptions>(
   async (app, opts) => {
-    const { db } = connectDatabase(opts.url, { max: opts.poolSize })
+    const { db, notifications } = connectDatabase(opts.url, { max: opts.poolSize })
     app.decorate('db', db)
+    app.decorate('dbNotifications', notifications)
     app.addHook('onClose', async () => {
       await db.destroy()
     })

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import type { Notification } from 'pg'
 import { LiveHub } from '../live/live-hub.js'
 import { NotificationListener } from '../live/notification-channel.js'
 
@@ -14,6 +15,7 @@ export default fp<{ databaseUrl: string; listen: boolean }>(
     const log = app.log.child({ component: 'live' })
     const listener = new NotificationListener(databaseUrl, log)
     const hub = new LiveHub(app.db, listener, app.metrics, log)
+    app.dbNotifications.on('notification', (message: Notification) => listener.receive(message))
     app.decorate('notificationListener', listener)
     app.decorate('liveHub', hub)
     if (listen) app.addHook('onReady', async () => listener.start())
