@@ -40,6 +40,8 @@ export interface Config {
 }
 
 export interface EmailDeliveryConfig {
+  /** Whether this instance sends from the outbox; off for instances that only ingest or serve the API. */
+  dispatch: boolean
   maxAttempts: number
   retryBaseMs: number
   retryMaxMs: number
@@ -162,7 +164,10 @@ export function loadConfig(env: Env = process.env): Config {
   const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
   const appUrl = (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, '')
 
+  const dispatch = text(env, 'EMAIL_DISPATCH') ?? 'on'
+  if (dispatch !== 'on' && dispatch !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${dispatch}")`)
   const email: EmailDeliveryConfig = {
+    dispatch: dispatch === 'on',
     maxAttempts: integer(env, 'EMAIL_MAX_ATTEMPTS', 12, 1, 100),
     retryBaseMs: integer(env, 'EMAIL_RETRY_BASE_MS', 5_000, 1, 3_600_000),
     retryMaxMs: integer(env, 'EMAIL_RETRY_MAX_MS', 600_000, 1, 86_400_000),

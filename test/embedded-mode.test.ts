@@ -39,7 +39,7 @@ t.test('with no DATABASE_URL, AMQP_URL or SMTP_URL, the whole flow runs on one m
     t.equal(response.status, 202, `${name} accepted`)
   }
 
-  const list = await (await fetch(`${base}/v1/notifications`, { headers: { authorization: `Bearer ${user}` } })).json()
+  const list = (await (await fetch(`${base}/v1/notifications`, { headers: { authorization: `Bearer ${user}` } })).json()) as { items: { type: string }[]; unreadCount: number }
   t.same(list.items.map((n: { type: string }) => n.type).sort(), ['booking_cancelled', 'booking_confirmed', 'welcome'])
   t.equal(list.unreadCount, 3)
 

@@ -8,33 +8,42 @@ export function pickLocale(locale: string | undefined): SupportedLocale {
   return (SUPPORTED_LOCALES as readonly string[]).includes(language ?? '') ? (language as SupportedLocale) : 'en'
 }
 
+// Intl formatters are costly to build and cheap to use: one per (locale, zone, style).
+// formatRange is avoided on purpose: it costs several times two format() calls.
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
-function formatter(locale: string, timeZone: string): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone}`
+type Style = 'dateTime' | 'time' | 'day'
+const STYLES: Record<Style, Intl.DateTimeFormatOptions> = {
+  dateTime: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' },
+  time: { hour: '2-digit', minute: '2-digit' },
+  day: { year: 'numeric', month: '2-digit', day: '2-digit' },
+}
+
+function formatter(locale: string, timeZone: string, style: Style): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${style}`
   let format = formatters.get(key)
   if (!format) {
-    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-      timeZone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
+    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, { timeZone, ...STYLES[style] })
     formatters.set(key, format)
   }
   return format
 }
 
-/** "Tue, 1 Dec 2026, 10:00 – 12:30 (Europe/Berlin)": always in the hall's zone, and the zone named. */
+/**
+ * "Tue, 1 Dec 2026, 10:00–12:30 (Europe/Berlin)", or both dates when the booking spans
+ * midnight: always in the hall's zone, and the zone named.
+ */
 export function formatTimeRange(startsAt: string, endsAt: string, timeZone: string | undefined, locale: string): string {
   const zone = timeZone ?? 'UTC'
-  return `${formatter(locale, zone).formatRange(new Date(startsAt), new Date(endsAt))} (${zone})`
+  const start = new Date(startsAt)
+  const end = new Date(endsAt)
+  const day = formatter(locale, zone, 'day')
+  const sameDay = day.format(start) === day.format(end)
+  const until = sameDay ? formatter(locale, zone, 'time').format(end) : formatter(locale, zone, 'dateTime').format(end)
+  return `${formatter(locale, zone, 'dateTime').format(start)}${sameDay ? '–' : ' – '}${until} (${zone})`
 }
 
 export function formatTime(at: string, timeZone: string | undefined, locale: string): string {
   const zone = timeZone ?? 'UTC'
-  return `${formatter(locale, zone).format(new Date(at))} (${zone})`
+  return `${formatter(locale, zone, 'dateTime').format(new Date(at))} (${zone})`
 }

@@ -76,7 +76,7 @@ function bookingData(data: BookingCreated | BookingCancelled): Record<string, un
   }
 }
 
-function notificationFor(event: BookitEvent, { person, type }: Delivery): PlannedNotification {
+function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (locale: string) => string): PlannedNotification {
   const locale = pickLocale(person.locale)
   if (event.type === 'user.created') {
     // Never the temporary password: it belongs to the welcome email alone.
@@ -88,7 +88,7 @@ function notificationFor(event: BookitEvent, { person, type }: Delivery): Planne
     recipientName: person.name,
     bookingTitle: booking.title,
     hallName: hall.name,
-    when: formatTimeRange(booking.startsAt, booking.endsAt, hall.timeZone, locale),
+    when: when(locale),
     bookerName: user.name,
     cancelledByName: cancellation?.cancelledBy.name,
     reason: cancellation?.reason,
@@ -123,9 +123,20 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
  */
 export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set()): Effects {
   const effects: Effects = { notifications: [], emails: [] }
+  // Recipients of one event mostly share a language: format its time once per language.
+  const times = new Map<string, string>()
+  const when = (locale: string) => {
+    if (event.type === 'user.created') return ''
+    let text = times.get(locale)
+    if (text === undefined) {
+      const { booking, hall } = event.data
+      times.set(locale, (text = formatTimeRange(booking.startsAt, booking.endsAt, hall.timeZone, locale)))
+    }
+    return text
+  }
   for (const delivery of deliveriesFor(event)) {
     const { person, type } = delivery
-    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notificationFor(event, delivery))
+    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notificationFor(event, delivery, when))
     if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.emails.push(emailFor(event, delivery))
   }
   return effects

@@ -18,9 +18,10 @@ const eventKey = (e: { source: string; id: string }) => `${e.source}\u0000${e.id
 async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[]): Promise<Set<string>> {
   // Sorted so that concurrent batches (replicas, both transports) lock keys in one order.
   const sorted = [...events].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
+  const json = JSON.stringify(sorted.map((e) => ({ source: e.source, id: e.id, type: e.type })))
   const { rows } = await sql<{ source: string; id: string }>`
     INSERT INTO processed_events (source, id, type)
-    SELECT * FROM unnest(${sorted.map((e) => e.source)}::text[], ${sorted.map((e) => e.id)}::text[], ${sorted.map((e) => e.type)}::text[])
+    SELECT source, id, type FROM json_to_recordset(${json}::json) AS r(source text, id text, type text)
     ON CONFLICT DO NOTHING
     RETURNING source, id`.execute(trx)
   return new Set(rows.map(eventKey))
@@ -44,28 +45,28 @@ async function disabledChannels(trx: Transaction<Database>, userIds: string[]): 
 
 type Sourced<T> = T & { source: string; eventId: string }
 
-// unnest() turns one array parameter per column into rows: one statement and a fixed
-// number of parameters however large the batch, which is what makes batches cheap.
+// Each batch travels as one JSON document that PostgreSQL expands into rows: one statement
+// and one parameter however large the batch, and no per-column array literals to escape.
 async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
   if (rows.length === 0) return []
+  const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
   const { rows: inserted } = await sql<{ id: string; user_id: string; type: string }>`
     INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id)
-    SELECT * FROM unnest(
-      ${rows.map((r) => r.userId)}::text[], ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.title)}::text[],
-      ${rows.map((r) => r.body)}::text[], ${rows.map((r) => JSON.stringify(r.data))}::jsonb[],
-      ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[])
+    SELECT user_id, type, title, body, data, event_source, event_id
+    FROM json_to_recordset(${json}::json) AS r(user_id text, type text, title text, body text, data jsonb, event_source text, event_id text)
     RETURNING id, user_id, type`.execute(trx)
   return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type }))
 }
 
 async function insertEmails(trx: Transaction<Database>, rows: Sourced<PlannedEmail>[]): Promise<void> {
   if (rows.length === 0) return
+  const json = JSON.stringify(
+    rows.map((r) => ({ user_id: r.userId, recipient: r.recipient, notification_type: r.notificationType, template: r.template, locale: r.locale, payload: r.payload, event_source: r.source, event_id: r.eventId })),
+  )
   await sql`
     INSERT INTO email_outbox (user_id, recipient, notification_type, template, locale, payload, event_source, event_id)
-    SELECT * FROM unnest(
-      ${rows.map((r) => r.userId)}::text[], ${rows.map((r) => r.recipient)}::text[], ${rows.map((r) => r.notificationType)}::text[],
-      ${rows.map((r) => r.template)}::text[], ${rows.map((r) => r.locale)}::text[], ${rows.map((r) => JSON.stringify(r.payload))}::jsonb[],
-      ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[])`.execute(trx)
+    SELECT user_id, recipient, notification_type, template, locale, payload, event_source, event_id
+    FROM json_to_recordset(${json}::json) AS r(user_id text, recipient text, notification_type text, template text, locale text, payload jsonb, event_source text, event_id text)`.execute(trx)
 }
 
 /**

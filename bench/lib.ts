@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import amqp from 'amqplib'
+
+export const root = join(import.meta.dirname, '..')
+export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+export const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef'
+export const uniqueName = (prefix: string) => `${prefix}.${randomBytes(3).toString('hex')}`
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface Row {
+  figure: string
+  value: number
+  unit: string
+  baseline?: number
+  target?: string
+  met?: boolean
+}
+
+/** Prints a small table (and writes JSON to bench/results/<name>.json). */
+export async function report(name: string, rows: Row[], notes: string[] = []): Promise<void> {
+  const fmt = (v: number | undefined) => (v === undefined ? '' : v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(v >= 10 ? 1 : 2))
+  const lines = rows.map((r) => [r.figure, `${fmt(r.value)} ${r.unit}`, r.baseline === undefined ? '—' : `${fmt(r.baseline)} ${r.unit}`, r.baseline ? (r.value / r.baseline).toFixed(2) : '—', r.target ?? '—', r.met === undefined ? '' : r.met ? 'met' : 'MISSED'])
+  const header = ['figure', 'value', 'baseline', 'ratio', 'target', '']
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  console.log(`\n## ${name}\n`)
+  console.log(line(header))
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const l of lines) console.log(line(l))
+  for (const note of notes) console.log(`\n${note}`)
+  await mkdir(join(root, 'bench', 'results'), { recursive: true })
+  await writeFile(join(root, 'bench', 'results', `${name}.json`), JSON.stringify({ name, at: new Date().toISOString(), rows, notes }, null, 2))
+  console.log(`\nJSON: bench/results/${name}.json`)
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+const person = (i: number, role: string) => ({ id: `${role}-${i}`, email: `${role}${i}@example.com`, name: `${role} ${i}`, locale: 'en' })
+
+/** A booking.created with two hall admins: 3 in-app rows and 3 emails. */
+export function bookingEvent(i: number) {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: '/bench',
+    type: 'booking.created',
+    time: new Date().toISOString(),
+    data: {
+      booking: { id: `b-${i}`, reference: `BK-${i}`, title: `Booking ${i}`, startsAt: '2026-12-01T09:00:00Z', endsAt: '2026-12-01T11:30:00Z', attendees: 12 },
+      hall: { id: 'h-1', name: 'Main Hall', location: 'Building A', timeZone: 'Europe/Berlin' },
+      user: person(i % 5000, 'user'),
+      hallAdmins: [person(1, 'admin'), person(2, 'admin')],
+    },
+  }
+}
+
+/** Declares the service's topology and fills its queue before anything consumes. */
+export async function fillQueue(exchange: string, queue: string, events: { type: string }[]): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL)
+  const channel = await connection.createConfirmChannel()
+  await channel.assertExchange(exchange, 'topic', { durable: true })
+  await channel.assertQueue(queue, { durable: true })
+  await channel.assertQueue(`${queue}.dlq`, { durable: true })
+  for (const key of ['booking.created', 'booking.cancelled', 'user.created']) await channel.bindQueue(queue, exchange, key)
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!
+    if (!channel.publish(exchange, event.type, Buffer.from(JSON.stringify(event)), { persistent: true, contentType: 'application/cloudevents+json' })) await new Promise((r) => channel.once('drain', r))
+    if (i % 2000 === 1999) await channel.waitForConfirms()
+  }
+  await channel.waitForConfirms()
+  await connection.close()
+}
+
+export async function deleteBrokerNames(exchange: string, queue: string): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL)
+  const channel = await connection.createChannel()
+  await channel.deleteQueue(queue)
+  await channel.deleteQueue(`${queue}.dlq`)
+  await channel.deleteExchange(exchange)
+  await connection.close()
+}
+
+export interface ServiceProcess {
+  child: ChildProcess
+  output: () => string
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb: () => number
+  rssMb: () => number
+  stop: () => Promise<void>
+}
+
+function procStatus(pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match ? Number(match[1]) / 1024 : Number.NaN
+}
+
+/** Starts the built service (`dist/`) as production would, with the given environment. */
+export function startBuiltService(env: Record<string, string>): ServiceProcess {
+  // The same heap cap as `npm start` and the Dockerfile.
+  const child = spawn(process.execPath, [`--max-old-space-size=${process.env.NODE_HEAP_MB ?? 128}`, join(root, 'dist', 'src', 'server.js')], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn', DATA_DIR: '/tmp/bookit-bench', SMTP_URL: 'smtp://127.0.0.1:1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+  return {
+    child,
+    output: () => output,
+    peakRssMb: () => procStatus(child.pid!, 'VmHWM'),
+    rssMb: () => procStatus(child.pid!, 'VmRSS'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(intervalMs)
+  }
+}
