@@ -1,0 +1,81 @@
+/**
+ * Read API: GET /v1/notifications?limit=20 and GET /v1/notifications/unread-count for
+ * random users, with 1,000,000 notifications in the table, 50 connections (autocannon).
+ * Baseline, same run: a Fastify hello-world route answering from memory.
+ * usage: npm run bench:read [-- --seconds 15]
+ */
+import { spawn } from 'node:child_process'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { createSigner } from 'fast-jwt'
+import { connectDatabase } from '../src/db/connect.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { JWT_SECRET, report, startBuiltService, waitUntil } from './lib.js'
+import { createScratchDatabase } from './scratch-database.js'
+import { seedNotifications } from './seed.js'
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, connections: { type: 'string', default: '50' } } })
+const duration = Number(values.seconds)
+const connections = Number(values.connections)
+const USERS = 10_000
+
+const scratch = await createScratchDatabase('read')
+const handle = connectDatabase(scratch.url, { max: 1 })
+await migrateToLatest(handle.db)
+console.log('seeding 1,000,000 notifications...')
+await seedNotifications(handle.db, USERS, 100)
+await handle.db.destroy()
+
+const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 3_600_000 })
+const tokens = Array.from({ length: 2_000 }, () => `Bearer ${sign({ sub: `user-${Math.floor(Math.random() * USERS)}` })}`)
+const randomToken = () => tokens[Math.floor(Math.random() * tokens.length)]!
+
+async function load(url: string, path: string, withToken: boolean) {
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    requests: [{ method: 'GET', path, setupRequest: (request) => (withToken ? { ...request, headers: { ...request.headers, authorization: randomToken() } } : request) }],
+  })
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 }
+}
+
+// Baseline: the same framework answering from memory, in its own process like the service.
+const hello = spawn(process.execPath, ['--input-type=module', '-e', `
+  import Fastify from 'fastify'
+  const app = Fastify()
+  app.get('/hello', async () => ({ hello: 'world' }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  console.log('port=' + app.server.address().port)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+let helloOut = ''
+hello.stdout.on('data', (d: Buffer) => (helloOut += d.toString()))
+await waitUntil(() => /port=\d+/.test(helloOut), 10_000, 'the baseline server')
+const helloUrl = `http://127.0.0.1:${/port=(\d+)/.exec(helloOut)![1]}`
+
+const svc = startBuiltService({ DATABASE_URL: scratch.url, EMAIL_DISPATCH: 'off', LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' })
+await waitUntil(() => /"msg":"Server listening at http:\/\/127\.0\.0\.1:\d+/.test(svc.output()) || /Server listening at http:\/\/127\.0\.0\.1:\d+/.test(svc.output()), 30_000, 'the service', 5).catch(async () => {
+  throw new Error(`service did not start: ${svc.output()}`)
+})
+const serviceUrl = `http://127.0.0.1:${/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(svc.output())![1]}`
+
+await load(serviceUrl, '/v1/notifications?limit=20', true) // warm-up: caches and JIT
+const baseline = await load(helloUrl, '/hello', false)
+const list = await load(serviceUrl, '/v1/notifications?limit=20', true)
+const count = await load(serviceUrl, '/v1/notifications/unread-count', true)
+
+await svc.stop()
+hello.kill()
+await scratch.drop()
+
+await report(
+  'read-api',
+  [
+    { figure: 'list (limit=20) req/s', value: list.rps, unit: 'req/s', baseline: baseline.rps, target: '≥ 0.35 of baseline', met: list.rps / baseline.rps >= 0.35 },
+    { figure: 'list p99', value: list.p99, unit: 'ms', target: '≤ 25 ms', met: list.p99 <= 25 },
+    { figure: 'unread-count req/s', value: count.rps, unit: 'req/s', baseline: baseline.rps, target: '≥ 0.5 of baseline', met: count.rps / baseline.rps >= 0.5 },
+    { figure: 'unread-count p99', value: count.p99, unit: 'ms', target: '≤ 25 ms', met: count.p99 <= 25 },
+    { figure: 'hello-world p99', value: baseline.p99, unit: 'ms' },
+  ],
+  [`${connections} connections, ${duration} s each, random users among ${USERS.toLocaleString('en')}; 1,000,000 notifications; load generator, service and PostgreSQL share 2 cores.`],
+)
