@@ -56,7 +56,8 @@ for (let u = 0; u < users; u++) {
 await waitUntil(() => opened === users, 10_000, 'the streams')
 await sleep(500)
 
-const connection = await amqp.connect(AMQP_URL)
+// An upstream publisher that cares about latency turns Nagle off too.
+const connection = await amqp.connect(AMQP_URL, { noDelay: true })
 const channel = await connection.createChannel()
 const total = rate * seconds
 const started = performance.now()

@@ -11,7 +11,7 @@ const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 const exchange = process.env.AMQP_EXCHANGE ?? 'bookit.events'
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (await readdir('examples')).filter((f) => f.endsWith('.json')).sort().map((f) => join('examples', f))
 
-const connection = await amqp.connect(url)
+const connection = await amqp.connect(url, { noDelay: true })
 const channel = await connection.createConfirmChannel()
 await channel.assertExchange(exchange, 'topic', { durable: true })
 for (const file of files) {

@@ -55,6 +55,9 @@ export class AmqpConsumer {
   async start(): Promise<void> {
     const { log } = this.o
     this.connection = await amqp.connect(this.o.url, {
+      // amqplib leaves Nagle's algorithm on: small frames (deliveries, acks) would wait for
+      // delayed TCP ACKs, tens of milliseconds each. Measured: p50 publish->SSE 31 ms with it.
+      noDelay: true,
       recovery: {
         initialDelay: 200,
         maxDelay: 10_000,
