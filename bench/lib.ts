@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
+import net, { type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import amqp from 'amqplib'
 
@@ -132,4 +133,25 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(intervalMs)
   }
+}
+
+/** A port nobody listens on now, for a service started with LOG_LEVEL above info (which hides "listening at"). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export async function waitForReady(port: number, svc: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (svc.child.exitCode !== null) throw new Error(`service exited: ${svc.output()}`)
+      return fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false)
+    },
+    timeoutMs,
+    'the service to be ready',
+    50,
+  )
 }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { loadConfig } from '../src/config.js'
 import { retryDelayMs } from '../src/email/email-dispatcher.js'
 import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 import { bookingCreated, grace, userCreated } from './helpers/events.js'
@@ -10,6 +11,14 @@ t.test('backoff grows exponentially with jitter, within its cap', async (t) => {
     const delay = retryDelayMs(attempt, 5_000, 600_000)
     t.ok(delay >= ceiling / 2 && delay <= ceiling, `attempt ${attempt}: ${delay} ms within [${ceiling / 2}, ${ceiling}]`)
   }
+})
+
+t.test('with the default settings, an email outlasts a 10-minute SMTP outage', async (t) => {
+  const { email: d } = loadConfig({ DATABASE_URL: 'postgres://x/y', JWT_SECRET: 'x'.repeat(32) })
+  // The shortest possible schedule: every delay at the low end of its jitter range.
+  let shortest = 0
+  for (let attempt = 1; attempt < d.maxAttempts; attempt++) shortest += Math.min(d.retryMaxMs, d.retryBaseMs * 2 ** (attempt - 1)) / 2
+  t.ok(shortest >= 10 * 60_000, `attempts go on for at least ${Math.round(shortest / 60_000)} minutes`)
 })
 
 t.test('SMTP down, then back: every email arrives, once', async (t) => {

@@ -28,6 +28,12 @@ export function connectDatabase(connectionString: string, options: { max?: numbe
   // do. The embedded database is one session behind many sockets: there the NOTIFY comes
   // back on the connection that sent it, so it is picked up here.
   const notifications = new EventEmitter()
-  pool.on('connect', (client) => client.on('notification', (message) => notifications.emit('notification', message)))
+  pool.on('connect', (client) => {
+    client.on('notification', (message) => notifications.emit('notification', message))
+    // The pool listens for errors only on idle clients. A checked-out client whose socket
+    // dies between two statements (mid-transaction) would otherwise throw from an 'error'
+    // event; its pending query fails on its own, and the pool discards the broken client.
+    client.on('error', () => {})
+  })
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool, notifications }
 }

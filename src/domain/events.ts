@@ -142,10 +142,12 @@ export function validateEvent(value: unknown): Validation {
   return { ok: true, event }
 }
 
+export const tooLarge = (size: number): Validation => ({ ok: false, error: `event too large: ${size} bytes, over the limit of 256 KiB (${MAX_EVENT_BYTES} bytes)` })
+
 /** Parses raw bytes (a broker message body) and validates them. */
 export function parseEvent(body: Buffer | string): Validation {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length
-  if (size > MAX_EVENT_BYTES) return { ok: false, error: `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}` }
+  if (size > MAX_EVENT_BYTES) return tooLarge(size)
   let value: unknown
   try {
     value = JSON.parse(body.toString())

@@ -22,7 +22,14 @@ export interface EmailDispatcherOptions {
   log: Logger
 }
 
-type Outcome = { kind: 'sent' } | { kind: 'retry'; error: string } | { kind: 'failed'; error: string }
+type Outcome = { kind: 'sent' } | { kind: 'retry'; error: string; unreachable: boolean } | { kind: 'failed'; error: string }
+
+/** Errors that say the SMTP server could not be reached at all, as opposed to a reply about one email. */
+const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EGREETING'])
+const isUnreachable = (err: unknown) => {
+  const e = err as { code?: string; responseCode?: number }
+  return e.responseCode === undefined && e.code !== undefined && UNREACHABLE.has(e.code)
+}
 
 /** Exponential backoff with jitter: base·2^(n-1), capped, then spread over its upper half. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
@@ -46,8 +53,12 @@ export class EmailDispatcher {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   private woken = false
-  /** Sent, but not yet recorded (the database was unreachable): recorded before anything else. */
+  /** Accepted by the SMTP server, not yet marked sent: recorded before anything else. */
   private unrecorded: string[] = []
+  private recording: Promise<void> | undefined
+  /** While the SMTP server is unreachable: no new claims before this time, growing each round. */
+  private holdUntil = 0
+  private outageRounds = 0
   private readonly domain: string
 
   constructor(private readonly o: EmailDispatcherOptions) {
@@ -91,6 +102,11 @@ export class EmailDispatcher {
   private async run(): Promise<void> {
     let failures = 0
     while (this.running) {
+      const hold = this.holdUntil - Date.now()
+      if (hold > 0) {
+        await this.pause(hold)
+        continue
+      }
       try {
         const busy = await this.runOnce()
         failures = 0
@@ -107,23 +123,77 @@ export class EmailDispatcher {
 
   /** One round: record what was sent, claim a batch, send it. Returns whether it found work. */
   async runOnce(): Promise<boolean> {
-    if (this.unrecorded.length > 0) {
-      await markSent(this.o.db, this.unrecorded)
-      this.unrecorded = []
-    }
+    await this.recordSent()
     const batch = await claimDueEmails(this.o.db, this.o.delivery.batchSize, this.o.delivery.leaseMs)
     if (batch.length === 0) return false
     const outcomes = await Promise.all(batch.map((email) => this.deliver(email)))
-    const sent = batch.filter((_, i) => outcomes[i]!.kind === 'sent').map((e) => e.id)
-    this.unrecorded.push(...sent)
-    await markSent(this.o.db, this.unrecorded)
-    this.unrecorded = []
+    await this.recordSent()
+    this.noteReachability(outcomes)
     for (const [i, email] of batch.entries()) {
       const outcome = outcomes[i]!
       if (outcome.kind === 'retry') await scheduleRetry(this.o.db, email.id, outcome.error, retryDelayMs(email.attempts, this.o.delivery.retryBaseMs, this.o.delivery.retryMaxMs))
       if (outcome.kind === 'failed') await markFailed(this.o.db, email.id, outcome.error)
     }
     return true
+  }
+
+  /**
+   * Marks accepted emails sent as they are accepted, in groups (whatever was accepted while
+   * the previous UPDATE ran), not once per batch: a crash then re-sends only the emails of
+   * the last few milliseconds, not a whole batch. Throws when the database is unreachable;
+   * the ids stay queued for the next round.
+   */
+  private async recordSent(): Promise<void> {
+    while (this.recording) await this.recording
+    if (this.unrecorded.length === 0) return
+    const ids = this.unrecorded
+    this.unrecorded = []
+    try {
+      await markSent(this.o.db, ids)
+    } catch (err) {
+      this.unrecorded.unshift(...ids)
+      throw err
+    }
+  }
+
+  /**
+   * A batch in which nothing got through and the server could not even be reached: the
+   * server is down. Trying the next batch at once would spend attempts (and log lines) on
+   * every queued email; instead wait, longer each round, as each email's own backoff does.
+   */
+  private noteReachability(outcomes: Outcome[]): void {
+    const down = outcomes.every((o) => o.kind === 'retry' && o.unreachable)
+    if (!down) {
+      if (this.outageRounds > 0) this.o.log.info({ rounds: this.outageRounds }, 'SMTP server reachable again')
+      this.outageRounds = 0
+      this.holdUntil = 0
+      return
+    }
+    this.outageRounds++
+    const { retryBaseMs, retryMaxMs } = this.o.delivery
+    const wait = retryDelayMs(this.outageRounds, retryBaseMs, Math.min(retryMaxMs, 60_000))
+    this.holdUntil = Date.now() + wait
+    const error = (outcomes[0] as { error: string }).error
+    this.o.log.error({ emails: outcomes.length, round: this.outageRounds, retryInMs: wait, error }, 'SMTP server unreachable; deliveries paused')
+  }
+
+  private noteSent(id: string): void {
+    this.unrecorded.push(id)
+    this.startRecording()
+  }
+
+  private startRecording(): void {
+    if (this.recording || this.unrecorded.length === 0) return
+    this.recording = this.recordSent().then(
+      () => {
+        this.recording = undefined
+        this.startRecording()
+      },
+      // The database is unreachable: runOnce's own recordSent retries and reports it.
+      () => {
+        this.recording = undefined
+      },
+    )
   }
 
   private compose(email: EmailOutboxRow) {
@@ -165,6 +235,7 @@ export class EmailDispatcher {
     try {
       await this.o.transport.send(message)
       stopTimer()
+      this.noteSent(email.id)
       metrics.emailsSent.inc({ template: email.template })
       return { kind: 'sent' }
     } catch (err) {
@@ -176,8 +247,10 @@ export class EmailDispatcher {
         return { kind: 'failed', error }
       }
       metrics.emailsRetried.inc({ template: email.template })
-      log.warn({ emailId: email.id, template: email.template, attempts: email.attempts, error }, 'email send failed; will retry')
-      return { kind: 'retry', error }
+      const unreachable = isUnreachable(err)
+      // An unreachable server is reported once per batch (noteReachability), not per email.
+      if (!unreachable) log.warn({ emailId: email.id, template: email.template, attempts: email.attempts, error }, 'email send failed; will retry')
+      return { kind: 'retry', error, unreachable }
     }
   }
 }

@@ -15,7 +15,16 @@ export interface EventIngestor {
 }
 
 /** The one path from valid events to committed effects, shared by the AMQP and HTTP transports. */
-export function createEventIngestor(o: { db: Kysely<Database>; metrics: Metrics; log: Logger; onEmailsQueued: () => void }): EventIngestor {
+export interface EventIngestorOptions {
+  db: Kysely<Database>
+  metrics: Metrics
+  log: Logger
+  onEmailsQueued: () => void
+  /** After the commit, with the users who got new notifications. */
+  onNotificationsCreated?: (userIds: Set<string>) => void
+}
+
+export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
   const { metrics } = o
   return {
     async ingest(events, transport, receivedAt) {
@@ -29,6 +38,7 @@ export function createEventIngestor(o: { db: Kysely<Database>; metrics: Metrics;
       for (const n of result.notifications) byType.set(n.type, (byType.get(n.type) ?? 0) + 1)
       for (const [type, count] of byType) metrics.notificationsCreated.inc({ type }, count)
       if (result.emailsQueued > 0) o.onEmailsQueued()
+      if (result.notifications.length > 0) o.onNotificationsCreated?.(new Set(result.notifications.map((n) => n.userId)))
       o.log.info(
         { transport, events: events.length, processed: result.processed.length, duplicates: result.duplicates.length, notifications: result.notifications.length, emails: result.emailsQueued, eventIds: events.length <= 10 ? events.map((e) => e.id) : undefined },
         'events committed',

@@ -43,6 +43,9 @@ export default fp<{ config: Config }>(
         // Pinned: one algorithm, from the key's type. `none` and HS/RS confusion are refused.
         algorithms: [jwt.algorithm],
         requiredClaims: ['exp', 'sub'],
+        // A client sends the same token on every poll: verify it once, then look it up
+        // (fast-jwt keeps a cached result no longer than the token's own exp).
+        cache: 10_000,
         ...(config.jwtIssuer ? { allowedIss: config.jwtIssuer } : {}),
         ...(config.jwtAudience ? { allowedAud: config.jwtAudience } : {}),
         extractToken: (request: FastifyRequest) => {

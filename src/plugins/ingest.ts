@@ -24,6 +24,8 @@ export default fp<IngestPluginOptions>(
       metrics: app.metrics,
       log: app.log.child({ component: 'ingest' }),
       onEmailsQueued: () => app.emailDispatcher.wake(),
+      // Before HTTP ingest answers: a client that reads right after sees the new count.
+      onNotificationsCreated: (userIds) => app.unreadCounts.invalidate(userIds),
     })
     app.decorate('ingestor', ingestor)
 
@@ -46,5 +48,5 @@ export default fp<IngestPluginOptions>(
       app.addHook('preClose', async () => consumer.stop())
     }
   },
-  { name: 'ingest', dependencies: ['database', 'metrics', 'mailer'] },
+  { name: 'ingest', dependencies: ['database', 'metrics', 'mailer', 'live-updates'] },
 )

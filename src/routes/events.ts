@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import { type BookitEvent, MAX_EVENT_BYTES, validateEvent } from '../domain/events.js'
+import { type BookitEvent, MAX_EVENT_BYTES, tooLarge, validateEvent } from '../domain/events.js'
 import { HttpError, badRequest } from '../http-errors.js'
 import { BearerAuth, errors } from '../schemas/common.js'
 
@@ -41,7 +41,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       for (const [index, value] of batch.entries()) {
         const where = Array.isArray(body) ? `events[${index}]: ` : ''
         const size = Buffer.byteLength(JSON.stringify(value))
-        const result = size > MAX_EVENT_BYTES ? { ok: false as const, error: `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}` } : validateEvent(value)
+        const result = size > MAX_EVENT_BYTES ? tooLarge(size) : validateEvent(value)
         if (!result.ok) {
           app.ingestor.countRejected(typeof (value as { type?: unknown })?.type === 'string' ? (value as { type: string }).type : 'unknown', 'http', 'invalid')
           badRequest(`${where}${result.error}`)

@@ -16,3 +16,17 @@ export async function effectCounts(db: Kysely<Database>) {
     doubledEmails: await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM email_outbox GROUP BY event_source, event_id, user_id, notification_type HAVING count(*) > 1) d`),
   }
 }
+
+/** Waits until no email is left pending or failed, and says what is left when it gives up. */
+export async function waitAllEmailsSent(db: Kysely<Database>, received: () => number, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const left = await db.selectFrom('email_outbox').select('id').where('status', '!=', 'sent').limit(1).execute()
+    if (left.length === 0) return
+    if (Date.now() > deadline) {
+      const byStatus = await db.selectFrom('email_outbox').select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute()
+      throw new Error(`emails not all sent in ${timeout} ms; outbox: ${JSON.stringify(byStatus)}; received ${received()}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -32,3 +32,28 @@ export async function waitForOutput(service: ServiceProcess, pattern: RegExp, ti
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/** The base URL the service printed when it started listening (it runs with PORT=0). */
+export async function listeningUrl(service: ServiceProcess, timeout = 30_000): Promise<string> {
+  await waitForOutput(service, /Server listening at http:\/\/127\.0\.0\.1:\d+/, timeout)
+  return /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(service.output())![1]!
+}
+
+/** The environment of a service process on the test's own database, broker names and SMTP sink. */
+export function serviceEnvironment(o: { databaseUrl: string; smtpUrl: string; broker: { AMQP_EXCHANGE: string; AMQP_QUEUE: string }; amqpUrl: string; jwtSecret: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: o.databaseUrl,
+    AMQP_URL: o.amqpUrl,
+    SMTP_URL: o.smtpUrl,
+    JWT_SECRET: o.jwtSecret,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AMQP_PREFETCH: '100',
+    EMAIL_POLL_MS: '50',
+    // Emails claimed by a killed process come back after their lease (2 minutes by default).
+    EMAIL_LEASE_MS: '3000',
+    DATA_DIR: `/tmp/bookit-fault-${process.pid}`,
+    ...o.broker,
+    ...extra,
+  }
+}

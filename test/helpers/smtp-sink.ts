@@ -46,6 +46,8 @@ export class SmtpSink {
           const raw = Buffer.concat(chunks).toString()
           simpleParser(raw)
             .then((parsed) => {
+              // Went down while this message was in transit: its sender never hears "250", so it is not delivered.
+              if (this.server !== server) return callback(Object.assign(new Error('Service not available'), { responseCode: 421 }))
               for (const rcpt of session.envelope.rcptTo) this.received.push({ to: rcpt.address, parsed, raw })
               callback()
             })

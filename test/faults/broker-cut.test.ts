@@ -1,8 +1,8 @@
 import t from 'tap'
-import { brokerNames, build, createTestDatabase, publishEvents, queueDepth, waitFor } from './helpers/app.js'
-import { bookingCreated, grace } from './helpers/events.js'
-import { effectCounts } from './helpers/invariants.js'
-import { TcpProxy } from './helpers/tcp-proxy.js'
+import { brokerNames, build, createTestDatabase, publishEvents, queueDepth, waitFor } from '../helpers/app.js'
+import { bookingCreated, grace } from '../helpers/events.js'
+import { effectCounts } from '../helpers/invariants.js'
+import { TcpProxy } from '../helpers/tcp-proxy.js'
 
 t.test('the broker connection cut twice mid-stream: the consumer reconnects and finishes, nothing doubled', async (t) => {
   const proxy = new TcpProxy('127.0.0.1', 5672)
@@ -33,5 +33,7 @@ t.test('the broker connection cut twice mid-stream: the consumer reconnects and 
   t.equal(counts.doubledNotifications, 0, 'no notification twice')
   t.equal(counts.doubledEmails, 0, 'no email twice')
   t.match(logs.text, /broker connection lost; reconnecting/, 'the cut was noticed')
+  const scheduled = logs.lines.filter((l) => l.includes('broker reconnect scheduled'))
+  t.ok(scheduled.length >= 2 && scheduled.length <= 20, `reconnects scheduled with a delay, not in a loop: ${scheduled.length}`)
   t.ok(app.amqpConsumer?.connected, 'connected again')
 })

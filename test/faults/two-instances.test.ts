@@ -1,0 +1,69 @@
+import t from 'tap'
+import { connectDatabase } from '../../src/db/connect.js'
+import { AMQP_URL, JWT_SECRET, brokerNames, createTestDatabase, publishEvents, queueDepth, waitFor } from '../helpers/app.js'
+import { type Person, bookingCreated, grace } from '../helpers/events.js'
+import { effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
+import { listeningUrl, serviceEnvironment, startService, waitForOutput } from '../helpers/service-process.js'
+import { SmtpSink } from '../helpers/smtp-sink.js'
+import { SseClient } from '../helpers/sse-client.js'
+import { signToken } from '../helpers/tokens.js'
+
+const watcher: Person = { id: 'u-watcher', email: 'watcher@example.com', name: 'Watcher', locale: 'en' }
+
+t.test('two instances on one queue and one database, 10,000 events: each effect once; B streams what A commits', async (t) => {
+  const smtp = new SmtpSink()
+  await smtp.start()
+  t.teardown(() => smtp.stop())
+  const databaseUrl = await createTestDatabase(t)
+  const env = serviceEnvironment({ databaseUrl, smtpUrl: smtp.url, broker: brokerNames(t), amqpUrl: AMQP_URL, jwtSecret: JWT_SECRET })
+  const { db } = connectDatabase(databaseUrl, { max: 2 })
+  t.teardown(() => db.destroy())
+
+  const a = startService(env)
+  t.teardown(() => a.child.kill('SIGKILL'))
+  const urlA = await listeningUrl(a)
+  const b = startService(env)
+  t.teardown(() => b.child.kill('SIGKILL'))
+  const urlB = await listeningUrl(b)
+  await waitForOutput(a, /consuming events from the broker/)
+  await waitForOutput(b, /consuming events from the broker/)
+
+  const stream = await SseClient.open(`${urlB}/v1/notifications/stream`, { authorization: `Bearer ${signToken(watcher.id)}` })
+  t.teardown(() => stream.close())
+  await stream.next((f) => f.event === 'unread-count')
+
+  // Every 50th booking is the watcher's: 200 notifications the stream on B must show, once each.
+  const total = 10_000
+  const events = Array.from({ length: total }, (_, i) => bookingCreated({ admins: [grace], ...(i % 50 === 0 ? { user: watcher } : {}) }))
+  await publishEvents(env.AMQP_EXCHANGE!, events)
+
+  await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event', timeout: 120_000 })
+  await waitFor(async () => (await queueDepth(env.AMQP_QUEUE!)) === 0, { what: 'the queue to drain' })
+  const counts = await effectCounts(db)
+  t.equal(counts.notifications, total * 2, 'two notifications per event')
+  t.equal(counts.emails, total * 2, 'two emails per event')
+  t.equal(counts.doubledNotifications, 0, 'no notification twice')
+  t.equal(counts.doubledEmails, 0, 'no email twice in the outbox')
+  const committedBy = (service: typeof a) => [...service.output().matchAll(/"processed":(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+  const byA = committedBy(a)
+  const byB = committedBy(b)
+  t.equal(byA + byB, total, `the two shared the work: A committed ${byA}, B ${byB}`)
+  t.ok(byA > 0 && byB > 0, 'both consumed')
+
+  await waitFor(() => stream.events('notification').length >= total / 50, { what: "the watcher's notifications on B", timeout: 30_000 })
+  const seen = stream.events('notification').map((n) => (n as { id: string }).id)
+  t.equal(new Set(seen).size, total / 50, "B's stream showed each of the watcher's notifications")
+  t.equal(seen.length, new Set(seen).size, 'once each')
+
+  // And one that A certainly commits: an HTTP publish to A.
+  const publisher = signToken('booking-service', ['events:publish'])
+  const response = await fetch(`${urlA}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${publisher}`, 'content-type': 'application/json' }, body: JSON.stringify(bookingCreated({ user: watcher, admins: [], booking: { title: 'Committed by A' } })) })
+  t.equal(response.status, 202)
+  const frame = await stream.next((f) => f.event === 'notification' && f.data!.includes('Committed by A'))
+  t.ok(frame, 'a notification committed on A reached the stream on B')
+
+  await waitAllEmailsSent(db, () => smtp.received.length, 120_000)
+  const distinct = new Set(smtp.received.map((m) => m.parsed.messageId))
+  t.equal(distinct.size, total * 2 + 1, 'every email delivered')
+  t.equal(smtp.received.length, distinct.size, 'none twice, with two dispatchers claiming side by side')
+})
