@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http'
+import { join } from 'node:path'
 import rateLimit from '@fastify/rate-limit'
 import { Ajv } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
@@ -13,10 +14,12 @@ import { Notification } from './schemas/notification.js'
 import auth from './plugins/auth.js'
 import database from './plugins/database.js'
 import ingest from './plugins/ingest.js'
+import retention from './plugins/retention.js'
 import liveUpdates from './plugins/live-updates.js'
 import mailer from './plugins/mailer.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
 import notificationRoutes from './routes/notifications.js'
@@ -126,6 +129,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers })
   await app.register(mailer, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
+  await app.register(retention, { config, run: workers })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
@@ -133,6 +137,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(preferenceRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
+  if (config.env !== 'production') {
+    await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })
+  }
 
   return app
 }

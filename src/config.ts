@@ -35,6 +35,8 @@ export interface Config {
   publicUrl: string
   appUrl: string
   retentionDays: number
+  retentionIntervalMinutes: number
+  retentionBatchSize: number
   logLevel: string
   email: EmailDeliveryConfig
 }
@@ -196,6 +198,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     appUrl,
     retentionDays: integer(env, 'RETENTION_DAYS', 90, 1, 36_500),
+    retentionIntervalMinutes: integer(env, 'RETENTION_INTERVAL_MINUTES', 60, 1, 10_080),
+    retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000),
     logLevel,
     email: Object.freeze(email),
   })

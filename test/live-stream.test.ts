@@ -89,25 +89,31 @@ t.test('cached unread counts stay exact across instances', async (t) => {
   const countOn = async (app: typeof a.app) => (await app.inject({ url: '/v1/notifications/unread-count', headers: auth(app, user) })).json().count as number
   t.equal(await countOn(a.app), 0)
   t.equal(await countOn(b.app), 0)
-  const hitsBefore = b.app.unreadCounts.hits
+  const hitsBefore = b.app.readCache.hits
   t.equal(await countOn(b.app), 0)
-  t.equal(b.app.unreadCounts.hits, hitsBefore + 1, 'a second read is served from memory')
+  t.equal(b.app.readCache.hits, hitsBefore + 1, 'a second read is served from memory')
+  const listOn = async (app: typeof a.app) => (await app.inject({ url: '/v1/notifications?limit=5', headers: auth(app, user) })).json()
+  t.same((await listOn(b.app)).items, [], 'an empty first page, now cached on B')
 
   // A write on A: A answers exactly at once; B as soon as the commit's NOTIFY arrives.
   await publish(user, 'Counted')
   t.equal(await countOn(a.app), 1, 'the instance that committed is exact at once')
   await waitFor(async () => (await countOn(b.app)) === 1, { what: 'B to drop its cached count', timeout: 5_000 })
-  const list = (await b.app.inject({ url: '/v1/notifications', headers: auth(b.app, user) })).json()
-  t.equal(list.unreadCount, 1, 'the list carries the same count')
+  const list = await waitFor(async () => {
+    const page = await listOn(b.app)
+    return page.items.length === 1 && page
+  }, { what: "B's cached first page to be dropped", timeout: 5_000 })
+  t.match(list, { items: [{ title: 'Booking confirmed: Counted', readAt: null }], unreadCount: 1 }, 'the first page and the count follow the change')
 
   // Read on B: B is exact at once, A follows.
   await b.app.inject({ method: 'POST', url: '/v1/notifications/read-all', headers: auth(b.app, user) })
   t.equal(await countOn(b.app), 0)
+  t.not((await listOn(b.app)).items[0].readAt, null, "B's page shows it read at once")
   await waitFor(async () => (await countOn(a.app)) === 0, { what: 'A to drop its cached count', timeout: 5_000 })
 
   // No listener, no cache: a count is never served from memory while changes could be missed.
   const c = await build(t, { DATABASE_URL: databaseUrl }, { sendEmails: false, migrate: false, startWorkers: false })
   await countOn(c.app)
   await countOn(c.app)
-  t.equal(c.app.unreadCounts.hits, 0, 'without a live listener every read goes to the database')
+  t.equal(c.app.readCache.hits, 0, 'without a live listener every read goes to the database')
 })

@@ -47,7 +47,7 @@ export async function publishNotificationsCreated(db: Kysely<Database>, created:
   await notify(db, payloads)
 }
 
-/** For reads, deletes: the users whose unread count may have changed. */
+/** For reads, unreads and deletes: the users whose notifications (and so unread count) changed. */
 export async function publishUnreadChanged(db: Kysely<Database>, userIds: string[]): Promise<void> {
   const users = [...new Set(userIds)]
   const payloads = chunk(users, (u) => Buffer.byteLength(u) + 4).map((c) => JSON.stringify({ kind: 'changed', users: c }))
@@ -89,7 +89,8 @@ export class NotificationListener extends EventEmitter {
 
   private async connect(): Promise<void> {
     if (this.stopped) return
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'bookit-notifications-listener' })
+    // Keepalive probes find a silently dead connection (caches trust this one to carry every change).
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'bookit-notifications-listener', keepAlive: true, keepAliveInitialDelayMillis: 10_000 })
     client.on('error', (err) => {
       this.log.warn({ err }, 'notification listener lost its database connection')
       this.reconnectSoon(client)

@@ -25,7 +25,7 @@ export default fp<IngestPluginOptions>(
       log: app.log.child({ component: 'ingest' }),
       onEmailsQueued: () => app.emailDispatcher.wake(),
       // Before HTTP ingest answers: a client that reads right after sees the new count.
-      onNotificationsCreated: (userIds) => app.unreadCounts.invalidate(userIds),
+      onNotificationsCreated: (userIds) => app.readCache.invalidate(userIds),
     })
     app.decorate('ingestor', ingestor)
 

@@ -2,13 +2,13 @@ import fp from 'fastify-plugin'
 import type { Notification } from 'pg'
 import { LiveHub } from '../live/live-hub.js'
 import { NotificationListener } from '../live/notification-channel.js'
-import { UnreadCountCache } from '../notifications/unread-count-cache.js'
+import { ReadCache } from '../notifications/read-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     liveHub: LiveHub
     notificationListener: NotificationListener
-    unreadCounts: UnreadCountCache
+    readCache: ReadCache
   }
 }
 
@@ -20,7 +20,7 @@ export default fp<{ databaseUrl: string; listen: boolean }>(
     app.dbNotifications.on('notification', (message: Notification) => listener.receive(message))
     app.decorate('notificationListener', listener)
     app.decorate('liveHub', hub)
-    app.decorate('unreadCounts', new UnreadCountCache({ db: app.db, listener }))
+    app.decorate('readCache', new ReadCache({ db: app.db, listener }))
     if (listen) app.addHook('onReady', async () => listener.start())
     // Open streams would keep the HTTP server from closing.
     app.addHook('preClose', async () => hub.closeAll())

@@ -25,10 +25,10 @@ export interface NotificationRoutesOptions {
 
 const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> = async (app, { heartbeatMs }) => {
   app.addHook('onRequest', app.authenticate)
-  // Every write here can change the caller's unread count: drop the cached one before the
+  // Every write here can change the caller's pages and count: drop the cached ones before the
   // answer leaves, so the caller's next read is exact. Other replicas drop theirs on NOTIFY.
   app.addHook('onSend', async (request) => {
-    if (request.method !== 'GET' && request.user) app.unreadCounts.invalidate([request.user.sub])
+    if (request.method !== 'GET' && request.user) app.readCache.invalidate([request.user.sub])
   })
 
   app.get(
@@ -47,7 +47,10 @@ const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> =
       const cursor = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor)
       if (request.query.cursor !== undefined && !cursor) badRequest('querystring/cursor is not a cursor this service issued')
       const userId = request.user.sub
-      const [page, unreadCount] = await Promise.all([listNotifications(app.db, userId, { limit, status, type, cursor }), app.unreadCounts.get(userId)])
+      const [page, unreadCount] = await Promise.all([
+        cursor ? listNotifications(app.db, userId, { limit, status, type, cursor }) : app.readCache.firstPage(userId, { limit, status, type }),
+        app.readCache.unreadCount(userId),
+      ])
       return { ...page, unreadCount }
     },
   )
@@ -55,7 +58,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> =
   app.get(
     '/v1/notifications/unread-count',
     { schema: { tags, summary: "The caller's exact unread count", security: BearerAuth, response: { 200: Count, ...errors(401, 429) } } },
-    async (request) => ({ count: await app.unreadCounts.get(request.user.sub) }),
+    async (request) => ({ count: await app.readCache.unreadCount(request.user.sub) }),
   )
 
   app.get(

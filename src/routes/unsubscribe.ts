@@ -5,6 +5,7 @@ import { verifyUnsubscribeToken } from '../email/unsubscribe-token.js'
 import { updatePreferences } from '../notifications/preference-store.js'
 import { badRequest } from '../http-errors.js'
 import { errors } from '../schemas/common.js'
+import { escapeHtml } from '../html.js'
 
 const tags = ['unsubscribe']
 const Query = Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: 'The signed token from the email' }) })
@@ -12,7 +13,6 @@ const badToken = () => badRequest('this unsubscribe link is not valid (it may ha
 // Unauthenticated: limited per client address.
 const limited = { rateLimit: { max: 30, timeWindow: '1 minute' } }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 function page(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>

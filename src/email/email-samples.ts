@@ -1,0 +1,32 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { validateEvent } from '../domain/events.js'
+import { type PlannedEmail, planEffects } from '../domain/plan-effects.js'
+import { examplesDir } from '../paths.js'
+
+export interface EmailSample {
+  /** e.g. `booking-created.hall-admin-alert`: the event it comes from and the template. */
+  name: string
+  template: string
+  email: PlannedEmail
+}
+
+export const SAMPLE_LOCALES = ['en', 'de'] as const
+
+/**
+ * Every email the service sends, with realistic data: the contract's sample events in
+ * `examples/`, put through the same planning as real events. One sample per distinct
+ * (event, template), so a template that serves two events is shown for both.
+ */
+export function loadEmailSamples(dir = examplesDir): EmailSample[] {
+  const samples = new Map<string, EmailSample>()
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const result = validateEvent(JSON.parse(readFileSync(join(dir, file), 'utf8')))
+    if (!result.ok) throw new Error(`examples/${file}: ${result.error}`)
+    for (const email of planEffects(result.event).emails) {
+      const name = `${result.event.type.replace('.', '-')}.${email.template}`
+      if (!samples.has(name)) samples.set(name, { name, template: email.template, email })
+    }
+  }
+  return [...samples.values()]
+}

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { ChannelMessage, NotificationListener } from '../live/notification-channel.js'
+import { type ListQuery, type NotificationView, countUnread, listNotifications } from './notification-store.js'
+
+export interface ReadCacheOptions {
+  db: Kysely<Database>
+  listener: NotificationListener
+  /** Users whose unread count is kept. */
+  maxCounts?: number
+  /** Users whose first pages are kept (a page is a few KB, a count a few bytes). */
+  maxPageUsers?: number
+  /** A safety net for a connection that died without saying so; changes invalidate at once. */
+  ttlMs?: number
+}
+
+export interface FirstPage {
+  items: NotificationView[]
+  nextCursor: string | null
+}
+
+type Query = Omit<ListQuery, 'cursor'>
+
+/**
+ * What a bell and its dropdown poll, kept in memory between changes: each user's unread
+ * count and first pages. A poll that finds nothing new costs no query.
+ *
+ * Exact, not approximate: every change to a user's notifications sends a NOTIFY on commit
+ * (see notification-channel.ts), and every replica drops that user's entries when it
+ * arrives; the replica that made the change drops them before answering. Entries are
+ * served only while the listener is connected, and all are dropped when it reconnects (a
+ * gap may have swallowed messages). A value read while any change arrived is not kept: it
+ * may predate that change.
+ */
+export class ReadCache {
+  private readonly counts = new Map<string, { count: number; at: number }>()
+  private readonly pages = new Map<string, { byQuery: Map<string, FirstPage>; at: number }>()
+  private epoch = 0
+  private readonly maxCounts: number
+  private readonly maxPageUsers: number
+  private readonly ttlMs: number
+  hits = 0
+  misses = 0
+
+  constructor(private readonly o: ReadCacheOptions) {
+    this.maxCounts = o.maxCounts ?? 100_000
+    this.maxPageUsers = o.maxPageUsers ?? 5_000
+    this.ttlMs = o.ttlMs ?? 300_000
+    o.listener.on('message', (message: ChannelMessage) => this.invalidate(message.kind === 'created' ? message.items.map(([userId]) => userId) : message.users))
+    o.listener.on('reconnected', () => this.clear())
+  }
+
+  unreadCount(userId: string): Promise<number> {
+    return this.through(
+      () => this.fresh(this.counts.get(userId))?.count,
+      () => countUnread(this.o.db, userId),
+      (count) => remember(this.counts, userId, { count, at: Date.now() }, this.maxCounts),
+    )
+  }
+
+  firstPage(userId: string, q: Query): Promise<FirstPage> {
+    const key = `${q.limit}|${q.status}|${q.type ?? ''}`
+    return this.through(
+      () => this.fresh(this.pages.get(userId))?.byQuery.get(key),
+      () => listNotifications(this.o.db, userId, q),
+      (page) => {
+        const entry = this.pages.get(userId) ?? { byQuery: new Map<string, FirstPage>(), at: Date.now() }
+        // A handful of shapes per user (the bell, the dropdown, a filter); past that, the oldest goes.
+        if (entry.byQuery.size >= 4) entry.byQuery.delete(entry.byQuery.keys().next().value!)
+        entry.byQuery.set(key, page)
+        remember(this.pages, userId, entry, this.maxPageUsers)
+      },
+    )
+  }
+
+  invalidate(userIds: Iterable<string>): void {
+    this.epoch++
+    for (const userId of userIds) {
+      this.counts.delete(userId)
+      this.pages.delete(userId)
+    }
+  }
+
+  clear(): void {
+    this.epoch++
+    this.counts.clear()
+    this.pages.clear()
+  }
+
+  private fresh<T extends { at: number }>(entry: T | undefined): T | undefined {
+    return entry && Date.now() - entry.at < this.ttlMs ? entry : undefined
+  }
+
+  private async through<T>(cached: () => T | undefined, load: () => Promise<T>, store: (value: T) => void): Promise<T> {
+    const live = this.o.listener.connected
+    if (live) {
+      const value = cached()
+      if (value !== undefined) {
+        this.hits++
+        return value
+      }
+    }
+    this.misses++
+    const epoch = this.epoch
+    const value = await load()
+    if (live && this.o.listener.connected && epoch === this.epoch) store(value)
+    return value
+  }
+}
+
+/** Sets a key as the newest; past the bound, the oldest entry (first in a Map's order) goes. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key)
+  if (map.size >= max) map.delete(map.keys().next().value!)
+  map.set(key, value)
+}

@@ -1,0 +1,117 @@
+import { type Kysely, sql } from 'kysely'
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import type { Database } from '../db/schema.js'
+import { publishUnreadChanged } from '../live/notification-channel.js'
+
+export interface RetentionOptions {
+  db: Kysely<Database>
+  retentionDays: number
+  batchSize: number
+  log: Logger
+}
+
+export interface RetentionResult {
+  ran: boolean
+  notifications: number
+  emailBodies: number
+  emails: number
+  events: number
+}
+
+// Any fixed number shared by every replica: whoever holds it runs, the others skip.
+const LOCK_KEY = 7_304_512_411
+
+/**
+ * Deletes what is past its time, in bounded batches so that no statement holds locks for
+ * long: notifications and finished emails older than RETENTION_DAYS, the idempotency keys
+ * of events that old, and the bodies (template data) of sent emails, which nothing reads again.
+ * One replica at a time: a session advisory lock, released by the database if the holder dies.
+ */
+export async function runRetention(o: RetentionOptions): Promise<RetentionResult> {
+  return o.db.connection().execute(async (db) => {
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`.execute(db)
+    if (!rows[0]?.locked) return { ran: false, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
+    try {
+      const cutoff = sql`now() - make_interval(days => ${o.retentionDays})`
+      const result: RetentionResult = { ran: true, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
+      result.notifications = await inBatches(o.batchSize, async (limit) => {
+        const deleted = await sql<{ user_id: string }>`
+          DELETE FROM notifications n USING (
+            SELECT id FROM notifications WHERE created_at < ${cutoff} ORDER BY created_at LIMIT ${limit}
+          ) old WHERE n.id = old.id
+          RETURNING n.user_id`.execute(db)
+        // Their pages (and counts) change: every replica drops what it cached for them.
+        await publishUnreadChanged(db, deleted.rows.map((r) => r.user_id))
+        return deleted.rows.length
+      })
+      result.emails = await inBatches(o.batchSize, async (limit) => {
+        const deleted = await sql`
+          DELETE FROM email_outbox o USING (
+            SELECT id FROM email_outbox WHERE status <> 'pending' AND updated_at < ${cutoff} ORDER BY updated_at LIMIT ${limit}
+          ) old WHERE o.id = old.id`.execute(db)
+        return Number(deleted.numAffectedRows ?? 0)
+      })
+      result.emailBodies = await inBatches(o.batchSize, async (limit) => {
+        const updated = await sql`
+          UPDATE email_outbox o SET payload = '{}'::jsonb FROM (
+            SELECT id FROM email_outbox WHERE status = 'sent' AND payload <> '{}'::jsonb LIMIT ${limit}
+          ) sent WHERE o.id = sent.id`.execute(db)
+        return Number(updated.numAffectedRows ?? 0)
+      })
+      result.events = await inBatches(o.batchSize, async (limit) => {
+        const deleted = await sql`
+          DELETE FROM processed_events p USING (
+            SELECT source, id FROM processed_events WHERE processed_at < ${cutoff} LIMIT ${limit}
+          ) old WHERE p.source = old.source AND p.id = old.id`.execute(db)
+        return Number(deleted.numAffectedRows ?? 0)
+      })
+      return result
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${LOCK_KEY})`.execute(db)
+    }
+  })
+}
+
+async function inBatches(size: number, batch: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0
+  for (;;) {
+    const n = await batch(size)
+    total += n
+    if (n < size) return total
+  }
+}
+
+/** Runs the job every `intervalMs`, the first time soon after start. */
+export class RetentionScheduler {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> | undefined
+
+  constructor(
+    private readonly o: RetentionOptions & { intervalMs: number; firstRunMs?: number },
+  ) {}
+
+  start(): void {
+    this.schedule(this.o.firstRunMs ?? 30_000)
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.running = runRetention(this.o)
+        .then((result) => {
+          if (result.ran && result.notifications + result.emailBodies + result.emails + result.events > 0) this.o.log.info(result, 'retention: old data deleted')
+        })
+        .catch((err: unknown) => this.o.log.error({ err }, 'retention run failed; trying again at the next interval'))
+        .finally(() => {
+          this.running = undefined
+          if (this.timer) this.schedule(this.o.intervalMs)
+        })
+    }, ms)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    await this.running
+  }
+}
