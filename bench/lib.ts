@@ -105,7 +105,9 @@ function procStatus(pid: number, field: string): number {
 /** Starts the built service (`dist/`) as production would, with the given environment. */
 export function startBuiltService(env: Record<string, string>): ServiceProcess {
   // The same heap cap as `npm start` and the Dockerfile.
-  const child = spawn(process.execPath, [`--max-old-space-size=${process.env.NODE_HEAP_MB ?? 128}`, join(root, 'dist', 'src', 'server.js')], {
+  // BENCH_NODE_ARGS adds flags to the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []
+  const child = spawn(process.execPath, [`--max-old-space-size=${process.env.NODE_HEAP_MB ?? 128}`, ...extra, join(root, 'dist', 'src', 'server.js')], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn', DATA_DIR: '/tmp/bookit-bench', SMTP_URL: 'smtp://127.0.0.1:1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -54,6 +54,12 @@ export function createMetrics() {
     emailsPending: new Gauge({ name: 'bookit_emails_pending', help: 'Emails waiting to be sent (including those waiting for a retry).', registers }),
     emailOldestPendingAge: new Gauge({ name: 'bookit_email_oldest_pending_age_seconds', help: 'Age of the oldest email waiting to be sent; 0 when none waits.', registers }),
     sseStreams: new Gauge({ name: 'bookit_sse_streams', help: 'Open Server-Sent Events streams on this instance.', registers }),
+    readCacheLookups: new Counter({
+      name: 'bookit_read_cache_lookups_total',
+      help: 'Unread counts and first pages asked of the in-memory cache, by result (hit, miss).',
+      labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
     brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),
     httpRequestSeconds: new Histogram({
       name: 'http_request_duration_seconds',

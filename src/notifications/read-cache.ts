@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { ChannelMessage, NotificationListener } from '../live/notification-channel.js'
+import type { Metrics } from '../metrics.js'
 import { type ListQuery, type NotificationView, countUnread, listNotifications } from './notification-store.js'
 
 export interface ReadCacheOptions {
   db: Kysely<Database>
   listener: NotificationListener
+  metrics: Metrics
   /** Users whose unread count is kept. */
   maxCounts?: number
   /** Users whose first pages are kept (a page is a few KB, a count a few bytes). */
@@ -17,6 +19,8 @@ export interface ReadCacheOptions {
 export interface FirstPage {
   items: NotificationView[]
   nextCursor: string | null
+  /** `items` as JSON, made once per cached page rather than once per response. */
+  itemsJson: string
 }
 
 type Query = Omit<ListQuery, 'cursor'>
@@ -52,6 +56,7 @@ export class ReadCache {
 
   unreadCount(userId: string): Promise<number> {
     return this.through(
+      'count',
       () => this.fresh(this.counts.get(userId))?.count,
       () => countUnread(this.o.db, userId),
       (count) => remember(this.counts, userId, { count, at: Date.now() }, this.maxCounts),
@@ -61,8 +66,12 @@ export class ReadCache {
   firstPage(userId: string, q: Query): Promise<FirstPage> {
     const key = `${q.limit}|${q.status}|${q.type ?? ''}`
     return this.through(
+      'page',
       () => this.fresh(this.pages.get(userId))?.byQuery.get(key),
-      () => listNotifications(this.o.db, userId, q),
+      async () => {
+        const page = await listNotifications(this.o.db, userId, q)
+        return { ...page, itemsJson: JSON.stringify(page.items) }
+      },
       (page) => {
         const entry = this.pages.get(userId) ?? { byQuery: new Map<string, FirstPage>(), at: Date.now() }
         // A handful of shapes per user (the bell, the dropdown, a filter); past that, the oldest goes.
@@ -91,16 +100,18 @@ export class ReadCache {
     return entry && Date.now() - entry.at < this.ttlMs ? entry : undefined
   }
 
-  private async through<T>(cached: () => T | undefined, load: () => Promise<T>, store: (value: T) => void): Promise<T> {
+  private async through<T>(kind: 'count' | 'page', cached: () => T | undefined, load: () => Promise<T>, store: (value: T) => void): Promise<T> {
     const live = this.o.listener.connected
     if (live) {
       const value = cached()
       if (value !== undefined) {
         this.hits++
+        this.o.metrics.readCacheLookups.inc({ kind, result: 'hit' })
         return value
       }
     }
     this.misses++
+    this.o.metrics.readCacheLookups.inc({ kind, result: 'miss' })
     const epoch = this.epoch
     const value = await load()
     if (live && this.o.listener.connected && epoch === this.epoch) store(value)

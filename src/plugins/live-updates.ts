@@ -20,7 +20,7 @@ export default fp<{ databaseUrl: string; listen: boolean }>(
     app.dbNotifications.on('notification', (message: Notification) => listener.receive(message))
     app.decorate('notificationListener', listener)
     app.decorate('liveHub', hub)
-    app.decorate('readCache', new ReadCache({ db: app.db, listener }))
+    app.decorate('readCache', new ReadCache({ db: app.db, listener, metrics: app.metrics }))
     if (listen) app.addHook('onReady', async () => listener.start())
     // Open streams would keep the HTTP server from closing.
     app.addHook('preClose', async () => hub.closeAll())

@@ -4,7 +4,7 @@ import type { EmailOutboxRow } from '../db/schema.js'
 import { listEmails, requeueEmail } from '../email/email-outbox.js'
 import { decodeCursor, encodeCursor } from '../notifications/notification-store.js'
 import { HttpError, badRequest, notFound } from '../http-errors.js'
-import { BearerAuth, errors } from '../schemas/common.js'
+import { BearerAuth, NullableString, errors } from '../schemas/common.js'
 
 const tags = ['operators']
 
@@ -17,11 +17,11 @@ const Delivery = Type.Object({
   locale: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
   attempts: Type.Integer(),
-  nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When a pending email is tried next' }),
-  lastError: Type.Union([Type.String(), Type.Null()]),
+  nextAttemptAt: NullableString({ format: 'date-time', description: 'When a pending email is tried next' }),
+  lastError: NullableString(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-  sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  sentAt: NullableString({ format: 'date-time' }),
   eventSource: Type.String(),
   eventId: Type.String(),
 })
@@ -69,7 +69,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(Delivery), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors(400, 401, 403, 429) },
+        response: { 200: Type.Object({ items: Type.Array(Delivery), nextCursor: NullableString() }), ...errors(400, 401, 403, 429) },
       },
     },
     async (request) => {

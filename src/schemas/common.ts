@@ -28,3 +28,10 @@ export function errors(...codes: number[]) {
 }
 
 export const BearerAuth = [{ bearerAuth: [] }]
+
+/**
+ * A string or null, as `type: ["string", "null"]` rather than `anyOf`: the response
+ * serializer writes it directly, where `anyOf` makes it validate every value against each
+ * branch first (measured: a third of the list endpoint's serialization time).
+ */
+export const NullableString = (options: { format?: string; description?: string } = {}) => Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] })

@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { NOTIFICATION_TYPES } from '../domain/notification-types.js'
+import { NullableString } from './common.js'
 
 export const NotificationTypeSchema = Type.Union(NOTIFICATION_TYPES.map((t) => Type.Literal(t)), { description: 'In-app notification type' })
 
@@ -11,7 +12,7 @@ export const Notification = Type.Object(
   body: Type.String(),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'Ids and times: bookingId, hallId, startsAt, endsAt, timeZone, ...' }),
   createdAt: Type.String({ format: 'date-time' }),
-  readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while unread' }),
+  readAt: NullableString({ format: 'date-time', description: 'null while unread' }),
   },
   { $id: 'Notification' },
 )
@@ -32,7 +33,7 @@ export const ListQuery = Type.Object(
 
 export const NotificationPage = Type.Object({
   items: Type.Array(NotificationRef),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: NullableString(),
   unreadCount: Type.Integer({ minimum: 0 }),
 })
 
