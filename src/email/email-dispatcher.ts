@@ -59,6 +59,7 @@ export class EmailDispatcher {
   /** While the SMTP server is unreachable: no new claims before this time, growing each round. */
   private holdUntil = 0
   private outageRounds = 0
+  private unreachableInARow = 0
   private readonly domain: string
 
   constructor(private readonly o: EmailDispatcherOptions) {
@@ -99,18 +100,34 @@ export class EmailDispatcher {
     this.woken = false
   }
 
+  /**
+   * Keeps up to EMAIL_BATCH_SIZE emails in flight and claims more once half of them are
+   * done, so that the SMTP connections do not wait for a claim, nor for the slowest email
+   * of a batch (one slow recipient server would otherwise hold back the next hundred).
+   */
   private async run(): Promise<void> {
+    const inFlight = new Set<Promise<void>>()
+    const window = this.o.delivery.batchSize
     let failures = 0
     while (this.running) {
-      const hold = this.holdUntil - Date.now()
-      if (hold > 0) {
-        await this.pause(hold)
-        continue
-      }
       try {
-        const busy = await this.runOnce()
+        const hold = this.holdUntil - Date.now()
+        const room = window - inFlight.size
+        let drained = false
+        if (hold <= 0 && room >= window / 2) {
+          await this.recordSent()
+          const batch = await claimDueEmails(this.o.db, room, this.o.delivery.leaseMs)
+          drained = batch.length < room
+          for (const email of batch) {
+            const task: Promise<void> = this.process(email).finally(() => inFlight.delete(task))
+            inFlight.add(task)
+          }
+        }
         failures = 0
-        if (!busy) await this.pause(this.o.delivery.pollMs)
+        if (inFlight.size === 0) await this.pause(hold > 0 ? hold : this.o.delivery.pollMs)
+        // Nothing more is due (or the server is down): finish these, then look again.
+        else if (drained || hold > 0) await Promise.all(inFlight)
+        else await Promise.race(inFlight)
       } catch (err) {
         // The database is unreachable: wait longer each time, log every time (bounded by the wait).
         failures++
@@ -119,22 +136,21 @@ export class EmailDispatcher {
         await this.pause(wait)
       }
     }
+    await Promise.all(inFlight)
+    await this.recordSent().catch((err: unknown) => this.o.log.error({ err }, 'could not record sent emails at shutdown; they will be sent again'))
   }
 
-  /** One round: record what was sent, claim a batch, send it. Returns whether it found work. */
-  async runOnce(): Promise<boolean> {
-    await this.recordSent()
-    const batch = await claimDueEmails(this.o.db, this.o.delivery.batchSize, this.o.delivery.leaseMs)
-    if (batch.length === 0) return false
-    const outcomes = await Promise.all(batch.map((email) => this.deliver(email)))
-    await this.recordSent()
-    this.noteReachability(outcomes)
-    for (const [i, email] of batch.entries()) {
-      const outcome = outcomes[i]!
+  /** Sends one email and records its outcome. */
+  private async process(email: EmailOutboxRow): Promise<void> {
+    const outcome = await this.deliver(email)
+    this.noteReachability(outcome)
+    try {
       if (outcome.kind === 'retry') await scheduleRetry(this.o.db, email.id, outcome.error, retryDelayMs(email.attempts, this.o.delivery.retryBaseMs, this.o.delivery.retryMaxMs))
       if (outcome.kind === 'failed') await markFailed(this.o.db, email.id, outcome.error)
+    } catch (err) {
+      // The database is away: the email's lease brings it back, nothing is lost.
+      this.o.log.warn({ err: (err as Error).message, emailId: email.id }, "could not record an email's outcome; it returns after its lease")
     }
-    return true
   }
 
   /**
@@ -157,24 +173,28 @@ export class EmailDispatcher {
   }
 
   /**
-   * A batch in which nothing got through and the server could not even be reached: the
-   * server is down. Trying the next batch at once would spend attempts (and log lines) on
-   * every queued email; instead wait, longer each round, as each email's own backoff does.
+   * EMAIL_CONCURRENCY sends in a row that could not even reach the server: it is down.
+   * Claiming more at once would spend an attempt (and a log line) on every queued email;
+   * instead stop claiming for a while, longer each round, as each email's own backoff does.
    */
-  private noteReachability(outcomes: Outcome[]): void {
-    const down = outcomes.every((o) => o.kind === 'retry' && o.unreachable)
-    if (!down) {
-      if (this.outageRounds > 0) this.o.log.info({ rounds: this.outageRounds }, 'SMTP server reachable again')
-      this.outageRounds = 0
-      this.holdUntil = 0
+  private noteReachability(outcome: Outcome): void {
+    if (outcome.kind !== 'retry' || !outcome.unreachable) {
+      if (outcome.kind === 'sent' && this.outageRounds > 0) {
+        this.o.log.info({ rounds: this.outageRounds }, 'SMTP server reachable again')
+        this.outageRounds = 0
+        this.holdUntil = 0
+      }
+      this.unreachableInARow = 0
       return
     }
+    this.unreachableInARow++
+    if (this.unreachableInARow < this.o.delivery.concurrency || Date.now() < this.holdUntil) return
+    this.unreachableInARow = 0
     this.outageRounds++
     const { retryBaseMs, retryMaxMs } = this.o.delivery
     const wait = retryDelayMs(this.outageRounds, retryBaseMs, Math.min(retryMaxMs, 60_000))
     this.holdUntil = Date.now() + wait
-    const error = (outcomes[0] as { error: string }).error
-    this.o.log.error({ emails: outcomes.length, round: this.outageRounds, retryInMs: wait, error }, 'SMTP server unreachable; deliveries paused')
+    this.o.log.error({ round: this.outageRounds, retryInMs: wait, error: outcome.error }, 'SMTP server unreachable; deliveries paused')
   }
 
   private noteSent(id: string): void {
@@ -189,7 +209,7 @@ export class EmailDispatcher {
         this.recording = undefined
         this.startRecording()
       },
-      // The database is unreachable: runOnce's own recordSent retries and reports it.
+      // The database is unreachable: the run loop's recordSent retries and reports it.
       () => {
         this.recording = undefined
       },

@@ -32,7 +32,9 @@ export type EmailRenderer = ReturnType<typeof createEmailRenderer>
 export function createEmailRenderer(templatesDir: string) {
   const html = new Eta({ views: templatesDir, cache: true, autoEscape: true })
   const plain = new Eta({ views: templatesDir, cache: true, autoEscape: false, autoTrim: false })
+  // Which templates and translations exist, looked up once: a file check per email is a system call per email.
   const localized = new Map<string, boolean>()
+  const templates = new Map<string, boolean>()
 
   function templatePath(template: string, lang: string, part: string): string {
     const key = `${template}/${lang}`
@@ -45,7 +47,9 @@ export function createEmailRenderer(templatesDir: string) {
   }
 
   function render(template: string, locale: string, payload: Record<string, unknown>, links: EmailLinks): RenderedEmail {
-    if (!existsSync(join(templatesDir, template, 'html.eta'))) throw new Error(`unknown email template "${template}"`)
+    let known = templates.get(template)
+    if (known === undefined) templates.set(template, (known = existsSync(join(templatesDir, template, 'html.eta'))))
+    if (!known) throw new Error(`unknown email template "${template}"`)
     const wanted = pickLocale(locale)
     const lang = templatePath(template, wanted, 'html').includes(`/${wanted}/`) ? wanted : 'en'
     const context: Record<string, unknown> = { ...payload, ...links, lang }
