@@ -2,6 +2,7 @@
  * Runs every benchmark, one after another (they would compete for the same two cores),
  * then writes their tables into BENCHMARKS.md between the results markers.
  * usage: npm run bench [-- --quick]   (--quick: shorter runs, for a smoke test)
+ *        npm run bench -- --report-only  (only rewrite the tables from bench/results/)
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { root } from './lib.js'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'report-only': { type: 'boolean', default: false } } })
 const runs: [name: string, args: string[]][] = [
   ['ingest', values.quick ? ['--events', '2000'] : []],
   ['latency', values.quick ? ['--seconds', '5'] : []],
@@ -20,7 +21,7 @@ const runs: [name: string, args: string[]][] = [
 ]
 
 const failed: string[] = []
-for (const [name, args] of runs) {
+for (const [name, args] of values['report-only'] ? [] : runs) {
   console.log(`\n=== ${name} ${args.join(' ')}`)
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${name}.ts`), ...args], { cwd: root, stdio: 'inherit' })
   if (run.status !== 0) failed.push(name)

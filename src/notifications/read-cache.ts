@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { ChannelMessage, NotificationListener } from '../live/notification-channel.js'
 import type { Metrics } from '../metrics.js'
-import { type ListQuery, type NotificationView, countUnread, listNotifications } from './notification-store.js'
+import { type ListQuery, countUnread, listNotifications } from './notification-store.js'
 
 export interface ReadCacheOptions {
   db: Kysely<Database>
@@ -14,13 +14,6 @@ export interface ReadCacheOptions {
   maxPageUsers?: number
   /** A safety net for a connection that died without saying so; changes invalidate at once. */
   ttlMs?: number
-}
-
-export interface FirstPage {
-  items: NotificationView[]
-  nextCursor: string | null
-  /** `items` as JSON, made once per cached page rather than once per response. */
-  itemsJson: string
 }
 
 type Query = Omit<ListQuery, 'cursor'>
@@ -38,7 +31,7 @@ type Query = Omit<ListQuery, 'cursor'>
  */
 export class ReadCache {
   private readonly counts = new Map<string, { count: number; at: number }>()
-  private readonly pages = new Map<string, { byQuery: Map<string, FirstPage>; at: number }>()
+  private readonly pages = new Map<string, { byQuery: Map<string, string>; at: number }>()
   private epoch = 0
   private readonly maxCounts: number
   private readonly maxPageUsers: number
@@ -63,20 +56,24 @@ export class ReadCache {
     )
   }
 
-  firstPage(userId: string, q: Query): Promise<FirstPage> {
+  /**
+   * A first page as the list endpoint answers it, JSON with the unread count included:
+   * both change only together with the user's notifications, so both are dropped together.
+   */
+  firstPageJson(userId: string, q: Query): Promise<string> {
     const key = `${q.limit}|${q.status}|${q.type ?? ''}`
     return this.through(
       'page',
       () => this.fresh(this.pages.get(userId))?.byQuery.get(key),
       async () => {
-        const page = await listNotifications(this.o.db, userId, q)
-        return { ...page, itemsJson: JSON.stringify(page.items) }
+        const [page, unreadCount] = await Promise.all([listNotifications(this.o.db, userId, q), this.unreadCount(userId)])
+        return JSON.stringify({ ...page, unreadCount })
       },
-      (page) => {
-        const entry = this.pages.get(userId) ?? { byQuery: new Map<string, FirstPage>(), at: Date.now() }
+      (json) => {
+        const entry = this.pages.get(userId) ?? { byQuery: new Map<string, string>(), at: Date.now() }
         // A handful of shapes per user (the bell, the dropdown, a filter); past that, the oldest goes.
         if (entry.byQuery.size >= 4) entry.byQuery.delete(entry.byQuery.keys().next().value!)
-        entry.byQuery.set(key, page)
+        entry.byQuery.set(key, json)
         remember(this.pages, userId, entry, this.maxPageUsers)
       },
     )

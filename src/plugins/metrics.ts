@@ -13,10 +13,12 @@ export default fp(
     const metrics = createMetrics()
     app.decorate('metrics', metrics)
 
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback style, not async: this runs on every request, and a promise per request shows up.
+    app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, never the raw URL: ids would make a series per notification.
       const route = request.routeOptions.url ?? 'unmatched'
       metrics.httpRequestSeconds.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+      done()
     })
 
     app.get(

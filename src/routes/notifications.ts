@@ -27,8 +27,9 @@ const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> =
   app.addHook('onRequest', app.authenticate)
   // Every write here can change the caller's pages and count: drop the cached ones before the
   // answer leaves, so the caller's next read is exact. Other replicas drop theirs on NOTIFY.
-  app.addHook('onSend', async (request) => {
+  app.addHook('onSend', (request, _reply, payload, done) => {
     if (request.method !== 'GET' && request.user) app.readCache.invalidate([request.user.sub])
+    done(null, payload)
   })
 
   app.get(
@@ -52,8 +53,7 @@ const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> =
         return { ...page, unreadCount }
       }
       // The first page, polled by every open dropdown, is sent as cached JSON.
-      const [page, unreadCount] = await Promise.all([app.readCache.firstPage(userId, { limit, status, type }), app.readCache.unreadCount(userId)])
-      const json = `{"items":${page.itemsJson},"nextCursor":${JSON.stringify(page.nextCursor)},"unreadCount":${unreadCount}}`
+      const json = await app.readCache.firstPageJson(userId, { limit, status, type })
       // A string with a JSON content type is sent as it is, past the schema serializer.
       return reply.type('application/json; charset=utf-8').send(json as never)
     },
