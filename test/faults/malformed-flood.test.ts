@@ -1,7 +1,7 @@
 import t from 'tap'
 import { AMQP_URL, brokerNames, build, createTestDatabase, drainQueue, publish, queueDepth, waitFor } from '../helpers/app.js'
 import { bookingCreated, grace, userCreated } from '../helpers/events.js'
-import { effectCounts } from '../helpers/invariants.js'
+import { assertEffectsOnce, effectCounts } from '../helpers/invariants.js'
 
 /** The kinds of bad message an upstream can send, each with the reason the DLQ should give. */
 const malformed: { kind: string; routingKey: string; body: () => string; reason: RegExp }[] = [
@@ -33,10 +33,7 @@ t.test('1,000 malformed messages interleaved with 1,000 valid ones: 1,000 dead-l
 
   await waitFor(async () => (await effectCounts(app.db)).events === 1_000, { what: 'the valid events', timeout: 60_000 })
   await waitFor(async () => (await queueDepth(broker.AMQP_QUEUE)) === 0 && (await queueDepth(`${broker.AMQP_QUEUE}.dlq`)) === 1_000, { what: 'the queue to drain into the DLQ', timeout: 30_000 })
-  const counts = await effectCounts(app.db)
-  t.equal(counts.notifications, 2_000, 'two notifications per valid event')
-  t.equal(counts.emails, 2_000, 'two emails per valid event')
-  t.equal(counts.doubledNotifications, 0)
+  await assertEffectsOnce(t, app.db, { notifications: 2_000, emails: 2_000 })
 
   const dead = await drainQueue(`${broker.AMQP_QUEUE}.dlq`)
   t.equal(dead.length, 1_000, 'every malformed message dead-lettered, once')

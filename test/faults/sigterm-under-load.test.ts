@@ -1,25 +1,18 @@
 import t from 'tap'
-import { connectDatabase } from '../../src/db/connect.js'
-import { AMQP_URL, JWT_SECRET, brokerNames, createTestDatabase, publishEvents, queueDepth, waitFor } from '../helpers/app.js'
+import { publishEvents, queueDepth, waitFor } from '../helpers/app.js'
 import { bookingCreated, grace } from '../helpers/events.js'
-import { effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
-import { serviceEnvironment, startService, waitForOutput } from '../helpers/service-process.js'
-import { SmtpSink } from '../helpers/smtp-sink.js'
+import { assertEffectsOnce, effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
+import { startService, waitForOutput } from '../helpers/service-process.js'
+import { serviceRig } from './service-rig.js'
 
 t.test('SIGTERM under load: exits within 10 s; a restart finishes the rest, nothing doubled', async (t) => {
-  const smtp = new SmtpSink()
-  await smtp.start()
-  t.teardown(() => smtp.stop())
-  const databaseUrl = await createTestDatabase(t)
-  const env = serviceEnvironment({ databaseUrl, smtpUrl: smtp.url, broker: brokerNames(t), amqpUrl: AMQP_URL, jwtSecret: JWT_SECRET })
-  const { db } = connectDatabase(databaseUrl, { max: 2 })
-  t.teardown(() => db.destroy())
+  const { smtp, db, env, exchange, queue } = await serviceRig(t)
 
   const first = startService(env)
   t.teardown(() => first.child.kill('SIGKILL'))
   await waitForOutput(first, /consuming events from the broker/)
   const total = 10_000
-  await publishEvents(env.AMQP_EXCHANGE!, Array.from({ length: total }, () => bookingCreated({ admins: [grace] })))
+  await publishEvents(exchange, Array.from({ length: total }, () => bookingCreated({ admins: [grace] })))
   await waitFor(async () => (await effectCounts(db)).events >= 2_000 && smtp.received.length > 100, { what: 'the service busy with events and emails', timeout: 60_000 })
 
   const signalled = Date.now()
@@ -38,12 +31,8 @@ t.test('SIGTERM under load: exits within 10 s; a restart finishes the rest, noth
   const second = startService(env)
   t.teardown(() => second.child.kill('SIGKILL'))
   await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event after the restart', timeout: 90_000 })
-  await waitFor(async () => (await queueDepth(env.AMQP_QUEUE!)) === 0, { what: 'the queue to drain' })
-  const counts = await effectCounts(db)
-  t.equal(counts.notifications, total * 2, 'two notifications per event')
-  t.equal(counts.emails, total * 2, 'two emails per event')
-  t.equal(counts.doubledNotifications, 0, 'no notification twice')
-  t.equal(counts.doubledEmails, 0, 'no email twice in the outbox')
+  await waitFor(async () => (await queueDepth(queue)) === 0, { what: 'the queue to drain' })
+  await assertEffectsOnce(t, db, { notifications: total * 2, emails: total * 2 })
   await waitAllEmailsSent(db, () => smtp.received.length, 120_000)
   const distinct = new Set(smtp.received.map((m) => m.parsed.messageId))
   t.equal(distinct.size, total * 2, 'every email delivered')

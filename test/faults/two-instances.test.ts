@@ -1,23 +1,16 @@
 import t from 'tap'
-import { connectDatabase } from '../../src/db/connect.js'
-import { AMQP_URL, JWT_SECRET, brokerNames, createTestDatabase, publishEvents, queueDepth, waitFor } from '../helpers/app.js'
+import { publishEvents, queueDepth, waitFor } from '../helpers/app.js'
 import { type Person, bookingCreated, grace } from '../helpers/events.js'
-import { effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
-import { listeningUrl, serviceEnvironment, startService, waitForOutput } from '../helpers/service-process.js'
-import { SmtpSink } from '../helpers/smtp-sink.js'
+import { assertEffectsOnce, effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
+import { listeningUrl, startService, waitForOutput } from '../helpers/service-process.js'
 import { SseClient } from '../helpers/sse-client.js'
 import { signToken } from '../helpers/tokens.js'
+import { serviceRig } from './service-rig.js'
 
 const watcher: Person = { id: 'u-watcher', email: 'watcher@example.com', name: 'Watcher', locale: 'en' }
 
 t.test('two instances on one queue and one database, 10,000 events: each effect once; B streams what A commits', async (t) => {
-  const smtp = new SmtpSink()
-  await smtp.start()
-  t.teardown(() => smtp.stop())
-  const databaseUrl = await createTestDatabase(t)
-  const env = serviceEnvironment({ databaseUrl, smtpUrl: smtp.url, broker: brokerNames(t), amqpUrl: AMQP_URL, jwtSecret: JWT_SECRET })
-  const { db } = connectDatabase(databaseUrl, { max: 2 })
-  t.teardown(() => db.destroy())
+  const { smtp, db, env, exchange, queue } = await serviceRig(t)
 
   const a = startService(env)
   t.teardown(() => a.child.kill('SIGKILL'))
@@ -35,15 +28,11 @@ t.test('two instances on one queue and one database, 10,000 events: each effect 
   // Every 50th booking is the watcher's: 200 notifications the stream on B must show, once each.
   const total = 10_000
   const events = Array.from({ length: total }, (_, i) => bookingCreated({ admins: [grace], ...(i % 50 === 0 ? { user: watcher } : {}) }))
-  await publishEvents(env.AMQP_EXCHANGE!, events)
+  await publishEvents(exchange, events)
 
   await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event', timeout: 120_000 })
-  await waitFor(async () => (await queueDepth(env.AMQP_QUEUE!)) === 0, { what: 'the queue to drain' })
-  const counts = await effectCounts(db)
-  t.equal(counts.notifications, total * 2, 'two notifications per event')
-  t.equal(counts.emails, total * 2, 'two emails per event')
-  t.equal(counts.doubledNotifications, 0, 'no notification twice')
-  t.equal(counts.doubledEmails, 0, 'no email twice in the outbox')
+  await waitFor(async () => (await queueDepth(queue)) === 0, { what: 'the queue to drain' })
+  await assertEffectsOnce(t, db, { notifications: total * 2, emails: total * 2 })
   const committedBy = (service: typeof a) => [...service.output().matchAll(/"processed":(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
   const byA = committedBy(a)
   const byB = committedBy(b)

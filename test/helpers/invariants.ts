@@ -1,3 +1,4 @@
+import type { Test } from 'tap'
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { Database } from '../../src/db/schema.js'
@@ -29,4 +30,14 @@ export async function waitAllEmailsSent(db: Kysely<Database>, received: () => nu
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+
+/** Exactly the expected rows, and no (event, recipient, type) twice. */
+export async function assertEffectsOnce(t: Test, db: Kysely<Database>, expected: { notifications: number; emails: number }): Promise<void> {
+  const counts = await effectCounts(db)
+  t.equal(counts.notifications, expected.notifications, 'every notification, once')
+  t.equal(counts.emails, expected.emails, 'every email job, once')
+  t.equal(counts.doubledNotifications, 0, 'no notification twice')
+  t.equal(counts.doubledEmails, 0, 'no email twice in the outbox')
 }
