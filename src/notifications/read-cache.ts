@@ -36,8 +36,6 @@ export class ReadCache {
   private readonly maxCounts: number
   private readonly maxPageUsers: number
   private readonly ttlMs: number
-  hits = 0
-  misses = 0
 
   constructor(private readonly o: ReadCacheOptions) {
     this.maxCounts = o.maxCounts ?? 100_000
@@ -102,12 +100,10 @@ export class ReadCache {
     if (live) {
       const value = cached()
       if (value !== undefined) {
-        this.hits++
         this.o.metrics.readCacheLookups.inc({ kind, result: 'hit' })
         return value
       }
     }
-    this.misses++
     this.o.metrics.readCacheLookups.inc({ kind, result: 'miss' })
     const epoch = this.epoch
     const value = await load()
