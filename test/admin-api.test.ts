@@ -81,3 +81,35 @@ t.test('writes are rate limited per user', async (t) => {
   t.equal((await app.inject({ method: 'POST', url: '/v1/notifications/read-all', headers: auth(app, 'other-writer') })).statusCode, 200, 'another user is not affected')
   t.equal((await app.inject({ url: '/v1/notifications/unread-count', headers })).statusCode, 200, 'reads are not limited by writes')
 })
+
+t.test('deliveries of every channel for operators: filters, the holder of a claim, and ids that are not uuids', async (t) => {
+  // A push delivery claimed by an instance: no push channel runs in this app, so it stays pending.
+  const instance = await app.db.insertInto('instances').values({ host: 'replica-7', pid: 4242 }).returning('id').executeTakeFirstOrThrow()
+  const push = await app.db
+    .insertInto('deliveries')
+    .values({ channel: 'push', user_id: 'u-1', destination: 'sub-1', notification_type: 'booking_confirmed', template: 'booking-confirmed', locale: 'en', payload: JSON.stringify({ secretish: 'no' }), event_source: '/test', event_id: 'e-1', claimed_by: instance.id })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+
+  const all = (await app.inject({ url: '/v1/admin/deliveries', headers: operator })).json<{ items: { id: string; channel: string; heldBy: unknown }[] }>()
+  t.equal(all.items.length, 7, 'six emails and one push delivery')
+  const emails = (await app.inject({ url: '/v1/admin/deliveries?channel=email&status=sent', headers: operator })).json<{ items: { channel: string; status: string }[] }>()
+  t.equal(emails.items.length, 6)
+  t.ok(emails.items.every((d) => d.channel === 'email' && d.status === 'sent'))
+  const pushes = (await app.inject({ url: '/v1/admin/deliveries?channel=push', headers: operator })).json<{ items: { id: string; heldBy: unknown; destination: string }[] }>()
+  t.same(pushes.items.map((d) => d.id), [push.id])
+  t.same(pushes.items[0]!.heldBy, { instanceId: instance.id, host: 'replica-7', pid: 4242 }, 'operators see which instance holds the claim')
+  t.notMatch(JSON.stringify(all), /secretish|payload/, 'never the payload')
+  t.equal((await app.inject({ url: '/v1/admin/deliveries?channel=fax', headers: operator })).statusCode, 400)
+  t.equal((await app.inject({ url: '/v1/admin/deliveries?status=lost', headers: operator })).statusCode, 400)
+
+  const conflict = await app.inject({ method: 'POST', url: `/v1/admin/deliveries/${push.id}/retry`, headers: operator })
+  t.equal(conflict.statusCode, 409)
+  t.match(conflict.json().message, /only failed deliveries can be retried \(this one is pending\)/)
+  // Shaped like a uuid to a loose pattern, but not one: must be 404, never a 500 from the uuid cast.
+  for (const id of ['nonsense', '-'.repeat(36), 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', '00000000-0000-4000-8000-000000000000']) {
+    t.equal((await app.inject({ method: 'POST', url: `/v1/admin/deliveries/${id}/retry`, headers: operator })).statusCode, 404, `deliveries: ${id}`)
+    t.equal((await app.inject({ method: 'POST', url: `/v1/admin/emails/${id}/retry`, headers: operator })).statusCode, 404, `emails: ${id}`)
+  }
+  t.equal((await app.inject({ method: 'POST', url: `/v1/admin/emails/${push.id}/retry`, headers: operator })).statusCode, 404, 'the email view does not reach a push delivery')
+})
