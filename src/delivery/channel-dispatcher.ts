@@ -73,6 +73,9 @@ export class ChannelDispatcher {
   private unrecorded: ClaimRef[] = []
   /** Ids among `unrecorded` whose mark already failed once (counted once in the metric). */
   private readonly held = new Set<string>()
+  /** Sends under way (at most settings.concurrency), and the claimed deliveries waiting for one to end. */
+  private sending = 0
+  private readonly waitingForSlot: (() => void)[] = []
   private recording: Promise<void> | undefined
   private readonly breaker: OutageBreaker
   /** Aborted when this instance loses its liveness lock: what it claimed is no longer its to send. */
@@ -194,13 +197,41 @@ export class ChannelDispatcher {
     }
   }
 
-  /** Hands the delivery to its channel, unless this instance can no longer prove it holds the claim. */
+  /**
+   * Hands the delivery to its channel, unless this instance can no longer prove it holds
+   * the claim. The check comes after a send slot is free, right before the send: the
+   * claimed deliveries that wait for a slot are not yet past it, so a pause or a cut-off
+   * connection can let at most `concurrency` sends through after a takeover.
+   */
   private async send(row: ClaimedDelivery, signal: AbortSignal): Promise<SendOutcome | undefined> {
-    if (signal.aborted || !(await this.o.holder.confirm()) || signal.aborted) {
-      // Another instance takes it over; sending it here too would send it twice.
-      this.o.log.warn({ channel: this.name, deliveryId: row.id }, 'not sending a claimed delivery: this instance lost its liveness lock')
-      return undefined
+    await this.acquireSlot()
+    try {
+      if (signal.aborted || !(await this.o.holder.confirm()) || signal.aborted) {
+        // Another instance takes it over; sending it here too would send it twice.
+        this.o.log.warn({ channel: this.name, deliveryId: row.id }, 'not sending a claimed delivery: this instance lost its liveness lock')
+        return undefined
+      }
+      return await this.sendNow(row, signal)
+    } finally {
+      this.releaseSlot()
     }
+  }
+
+  private acquireSlot(): Promise<void> {
+    if (this.sending < this.o.settings.concurrency) {
+      this.sending++
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => this.waitingForSlot.push(resolve))
+  }
+
+  private releaseSlot(): void {
+    const next = this.waitingForSlot.shift()
+    if (next) next()
+    else this.sending--
+  }
+
+  private async sendNow(row: ClaimedDelivery, signal: AbortSignal): Promise<SendOutcome> {
     const started = performance.now()
     let outcome: SendOutcome
     try {
