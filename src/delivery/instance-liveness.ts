@@ -22,8 +22,9 @@ const goneInstances = sql`
  * sending is taken over on the next claim, not after its lease. Answers how many.
  */
 export async function releaseOrphanedClaims(db: Kysely<Database>): Promise<number> {
+  // Due at their creation time: ahead of the queue, as they were when first claimed.
   const result = await sql`
-    UPDATE deliveries SET claimed_by = NULL, next_attempt_at = now(), updated_at = now()
+    UPDATE deliveries SET claimed_by = NULL, next_attempt_at = LEAST(created_at, now()), updated_at = now()
     WHERE status = 'pending' AND claimed_by IN (${goneInstances})`.execute(db)
   return Number(result.numAffectedRows ?? 0)
 }

@@ -2,8 +2,9 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
-import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { type PlannedNotification, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { publishNotificationsCreated } from '../live/notification-channel.js'
+import { disabledChannels } from '../notifications/preference-store.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -27,22 +28,6 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
     ON CONFLICT DO NOTHING
     RETURNING source, id`.execute(trx)
   return new Set(rows.map(eventKey))
-}
-
-async function disabledChannels(trx: Transaction<Database>, userIds: string[]): Promise<DisabledChannels> {
-  if (userIds.length === 0) return new Set()
-  const rows = await trx
-    .selectFrom('preferences')
-    .select(['user_id', 'type', 'email', 'in_app'])
-    .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
-    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false)]))
-    .execute()
-  const disabled = new Set<string>()
-  for (const row of rows) {
-    if (!row.email) disabled.add(disabledKey(row.user_id, row.type, 'email'))
-    if (!row.in_app) disabled.add(disabledKey(row.user_id, row.type, 'inApp'))
-  }
-  return disabled
 }
 
 type Sourced<T> = T & { source: string; eventId: string }

@@ -46,8 +46,16 @@ export const BulkRead = Type.Object(
   { additionalProperties: false },
 )
 
-const ChannelPreference = Type.Object({ email: Type.Boolean(), inApp: Type.Boolean() })
-const ChannelPreferenceChange = Type.Object({ email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+const ChannelPreference = Type.Object({
+  email: Type.Boolean(),
+  inApp: Type.Boolean(),
+  push: Type.Boolean({ description: 'Web Push to every subscribed browser (default on)' }),
+  sms: Type.Boolean({ description: 'A text message when a phone number is known (default off, except booking_cancelled)' }),
+})
+const ChannelPreferenceChange = Type.Object(
+  { email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+)
 
 export const Preferences = Type.Object(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, ChannelPreference])), { description: 'Every in-app type with its channels' })
 export const PreferenceChanges = Type.Object(
