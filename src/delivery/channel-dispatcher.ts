@@ -227,8 +227,9 @@ export class ChannelDispatcher {
     await this.acquireSlot()
     try {
       if (signal.aborted || !(await this.o.holder.confirm()) || signal.aborted) {
-        // Another instance takes it over; sending it here too would send it twice.
-        this.o.log.warn({ channel: this.name, deliveryId: row.id }, 'not sending a claimed delivery: this instance lost its liveness lock')
+        // Another instance takes it over; sending it here too would send it twice. (Debug:
+        // the loss itself is logged once, not once per delivery.)
+        this.o.log.debug({ channel: this.name, deliveryId: row.id }, 'not sending a claimed delivery: this instance lost its liveness lock')
         return undefined
       }
       return await this.sendNow(row, signal)
