@@ -60,6 +60,12 @@ export function createMetrics() {
       labelNames: ['kind', 'result'] as const,
       registers,
     }),
+    retentionRuns: new Counter({
+      name: 'bookit_retention_runs_total',
+      help: 'Scheduled retention runs, by outcome: completed, skipped (another replica held the lock) or failed.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),
     httpRequestSeconds: new Histogram({
       name: 'http_request_duration_seconds',
