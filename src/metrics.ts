@@ -53,6 +53,11 @@ export function createMetrics() {
     }),
     emailsPending: new Gauge({ name: 'bookit_emails_pending', help: 'Emails waiting to be sent (including those waiting for a retry).', registers }),
     emailOldestPendingAge: new Gauge({ name: 'bookit_email_oldest_pending_age_seconds', help: 'Age of the oldest email waiting to be sent; 0 when none waits.', registers }),
+    databaseReadable: new Gauge({
+      name: 'bookit_metrics_database_readable',
+      help: '1 when this scrape could read the database; 0 when not, and then the gauges read from it (emails pending, oldest pending age) are left out.',
+      registers,
+    }),
     sseStreams: new Gauge({ name: 'bookit_sse_streams', help: 'Open Server-Sent Events streams on this instance.', registers }),
     readCacheLookups: new Counter({
       name: 'bookit_read_cache_lookups_total',
