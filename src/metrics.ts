@@ -45,6 +45,11 @@ export function createMetrics() {
       labelNames: ['template'] as const,
       registers,
     }),
+    emailSentMarkWriteFailures: new Counter({
+      name: 'bookit_email_sent_mark_write_failures_total',
+      help: 'Failed writes of "sent" marks for emails the SMTP server accepted (database away); the marks are kept and written when it answers, so those emails are not sent again.',
+      registers,
+    }),
     emailSendSeconds: new Histogram({
       name: 'bookit_email_send_seconds',
       help: 'Time to hand one email to the SMTP server.',

@@ -167,6 +167,7 @@ export class EmailDispatcher {
     try {
       await markSent(this.o.db, ids)
     } catch (err) {
+      this.o.metrics.emailSentMarkWriteFailures.inc()
       this.unrecorded.unshift(...ids)
       throw err
     }
