@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
-import { pendingEmailStats } from '../email/email-outbox.js'
 import type { Metric } from 'prom-client'
+import { pendingEmailStats } from '../email/email-outbox.js'
 import { type Metrics, createMetrics } from '../metrics.js'
 
 declare module 'fastify' {
