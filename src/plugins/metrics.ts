@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin'
 import type { Metric } from 'prom-client'
-import { pendingEmailStats } from '../email/email-outbox.js'
+import { pendingStats } from '../delivery/delivery-store.js'
+import { countOrphanedClaims } from '../delivery/instance-liveness.js'
+import { DELIVERY_CHANNELS } from '../domain/delivery-channels.js'
 import { type Metrics, createMetrics } from '../metrics.js'
 
 declare module 'fastify' {
@@ -15,7 +17,7 @@ export default fp(
     app.decorate('metrics', metrics)
     /** Gauges set from a database query at each scrape, by name. */
     const fromDatabase = new Map<string, Metric>()
-    for (const gauge of [metrics.emailsPending, metrics.emailOldestPendingAge]) fromDatabase.set((await gauge.get()).name, gauge)
+    for (const gauge of [metrics.deliveriesPending, metrics.deliveryOldestPendingAge, metrics.deliveryClaimsOrphaned, metrics.emailsPending, metrics.emailOldestPendingAge]) fromDatabase.set((await gauge.get()).name, gauge)
 
     // Callback style, not async: this runs on every request, and a promise per request shows up.
     app.addHook('onResponse', (request, reply, done) => {
@@ -32,9 +34,18 @@ export default fp(
       schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text format' } } },
     }, async (_request, reply) => {
       try {
-        const stats = await pendingEmailStats(app.db)
-        metrics.emailsPending.set(stats.pending)
-        metrics.emailOldestPendingAge.set(stats.oldestAgeSeconds)
+        const stats = await pendingStats(app.db)
+        for (const channel of DELIVERY_CHANNELS) {
+          const s = stats.find((x) => x.channel === channel) ?? { pending: 0, oldestAgeSeconds: 0 }
+          metrics.deliveriesPending.set({ channel }, s.pending)
+          metrics.deliveryOldestPendingAge.set({ channel }, s.oldestAgeSeconds)
+          // The contract's email gauges, kept under their names.
+          if (channel === 'email') {
+            metrics.emailsPending.set(s.pending)
+            metrics.emailOldestPendingAge.set(s.oldestAgeSeconds)
+          }
+        }
+        metrics.deliveryClaimsOrphaned.set(await countOrphanedClaims(app.db))
         for (const [name, gauge] of fromDatabase) if (!metrics.registry.getSingleMetric(name)) metrics.registry.registerMetric(gauge)
         metrics.databaseReadable.set(1)
       } catch (err) {
@@ -43,7 +54,7 @@ export default fp(
         // frozen value), and bookit_metrics_database_readable says why.
         for (const name of fromDatabase.keys()) metrics.registry.removeSingleMetric(name)
         metrics.databaseReadable.set(0)
-        app.log.warn({ err }, 'could not read the email queue for metrics')
+        app.log.warn({ err }, 'could not read the delivery queues for metrics')
       }
       reply.type(metrics.registry.contentType)
       return metrics.registry.metrics()

@@ -99,13 +99,13 @@ t.test('PostgreSQL unreachable for 15 s mid-stream: nothing acked before commit,
   t.ok(chains.length <= PREFETCH, `${chains.length} waiting batches, at most one per unacknowledged message`)
   const longest = Math.max(...chains.map((c) => c.slice(0, -1).reduce((sum, r) => sum + r.retryInMs, 0)))
   t.ok(longest <= Date.now() - cutAt, `each batch's waits fit in the outage (longest: ${longest} ms)`)
-  const dispatcherWaits = outageLines.filter((l) => l.msg === 'email dispatcher cannot reach the database').map((l) => l.retryInMs!)
-  t.ok(dispatcherWaits.length >= 1, `the email dispatcher noticed: ${dispatcherWaits.join(', ')} ms`)
+  const dispatcherWaits = outageLines.filter((l) => l.msg === 'delivery dispatcher cannot reach the database').map((l) => l.retryInMs!)
+  t.ok(dispatcherWaits.length >= 1, `the delivery dispatcher noticed: ${dispatcherWaits.join(', ')} ms`)
   t.ok(dispatcherWaits.every((w, i) => i === 0 || w >= dispatcherWaits[i - 1]!), 'and backs off too')
   // The path the last assertion below depends on: emails the SMTP server accepted after the
   // cut, whose "sent" marks could not be written then.
-  const markFailures = metric((await app.inject({ url: '/metrics' })).body, 'bookit_email_sent_mark_write_failures_total')
-  t.ok(markFailures >= 1, `emails accepted while their sent mark could not be written: ${markFailures} failed writes`)
+  const heldMarks = metric((await app.inject({ url: '/metrics' })).body, 'bookit_deliveries_sent_unrecorded_total')
+  t.ok(heldMarks >= 1, `emails accepted while their sent mark could not be written: ${heldMarks} held`)
 
   proxy.accept()
   await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event after the outage', timeout: 90_000 })
