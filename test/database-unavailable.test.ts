@@ -21,6 +21,7 @@ await app.inject({ method: 'POST', url: '/v1/events', headers: auth(app, 'user-s
 const [email] = (await app.inject({ url: '/v1/admin/emails', headers: operator })).json<{ items: { id: string }[] }>().items
 const calls = [
   { name: 'GET /v1/admin/emails', method: 'GET', url: '/v1/admin/emails', headers: operator },
+  { name: 'GET /v1/admin/deliveries', method: 'GET', url: '/v1/admin/deliveries', headers: operator },
   { name: 'POST /v1/admin/emails/{id}/retry', method: 'POST', url: `/v1/admin/emails/${email!.id}/retry`, headers: operator },
   { name: 'GET /v1/preferences', method: 'GET', url: '/v1/preferences', headers: user },
   { name: 'PUT /v1/preferences', method: 'PUT', url: '/v1/preferences', headers: user, payload: { booking_confirmed: { email: false } } },
@@ -45,15 +46,16 @@ t.test('with the database unreachable: 503 with a message, and a scrape that sti
   t.equal(scrape.statusCode, 200, 'the scrape answers')
   t.ok(Number(metricValue(scrape.body, 'process_cpu_user_seconds_total')) > 0, 'with process metrics')
   t.equal(metricValue(scrape.body, 'bookit_metrics_database_readable'), '0', 'saying the database could not be read')
-  t.notMatch(scrape.body, /^bookit_emails_pending|^bookit_email_oldest_pending_age_seconds/m, 'and leaving out the gauges read from it, rather than showing them stale')
+  t.notMatch(scrape.body, /^(bookit_emails_pending|bookit_email_oldest_pending_age_seconds|bookit_deliveries_pending|bookit_delivery_oldest_pending_age_seconds|bookit_delivery_claims_orphaned)\b/m, 'and leaving out the gauges read from it, rather than showing them stale')
   t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'alive')
 })
 
 t.test('the database back: the same calls answer again, and the gauges return', async (t) => {
   proxy.accept()
-  await waitFor(async () => (await app.inject(calls[2])).statusCode === 200, { what: 'preferences to answer again' })
+  await waitFor(async () => (await app.inject(calls[3])).statusCode === 200, { what: 'preferences to answer again' })
   for (const call of calls.filter((c) => c.method === 'GET')) t.equal((await app.inject(call)).statusCode, 200, call.name)
   const body = (await app.inject({ url: '/metrics' })).body
   t.equal(metricValue(body, 'bookit_metrics_database_readable'), '1')
   t.equal(metricValue(body, 'bookit_emails_pending'), '1', 'the queue gauge is back')
+  t.match(body, /^bookit_deliveries_pending\{channel="email"\} 1$/m, 'and the per-channel one')
 })
