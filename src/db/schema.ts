@@ -6,6 +6,8 @@ export interface Database {
   notifications: NotificationTable
   email_outbox: EmailOutboxTable
   preferences: PreferenceTable
+  notification_changes: NotificationChangeTable
+  stream_tickets: StreamTicketTable
 }
 
 /** Set by a column default when not given. */
@@ -28,6 +30,8 @@ export interface NotificationTable {
   data: JSONColumnType<Record<string, unknown>, string, string>
   created_at: Timestamp
   read_at: NullableTimestamp
+  seen_at: NullableTimestamp
+  archived_at: NullableTimestamp
   event_source: string
   event_id: string
 }
@@ -64,4 +68,23 @@ export interface PreferenceTable {
   email: boolean
   in_app: boolean
   updated_at: Timestamp
+}
+
+export type NotificationChangeKind = 'created' | 'updated' | 'deleted' | 'cleared'
+
+/** Written by triggers on `notifications` only (see the inbox-change-feed migration). */
+export interface NotificationChangeTable {
+  seq: Generated<number>
+  user_id: string
+  notification_id: string | null
+  kind: NotificationChangeKind
+  changed_at: Timestamp
+}
+export type NotificationChangeRow = Selectable<NotificationChangeTable>
+
+export interface StreamTicketTable {
+  ticket_hash: string
+  user_id: string
+  token_expires_at: Timestamp
+  expires_at: Timestamp
 }
