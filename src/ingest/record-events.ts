@@ -2,7 +2,6 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type DisabledChannels, type PlannedEmail, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
-import { publishNotificationsCreated } from '../live/notification-channel.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -101,8 +100,7 @@ export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]):
     }
     const inserted = await insertNotifications(trx, notifications)
     await insertEmails(trx, emails)
-    // Delivered to listeners on every replica only when this transaction commits.
-    await publishNotificationsCreated(trx, inserted)
+    // Listeners on every replica hear of the new rows from the table's trigger, on commit.
     return { processed, duplicates, notifications: inserted, emailsQueued: emails.length }
   })
 }
