@@ -6,7 +6,6 @@ import { SseStream } from '../src/live/sse-stream.js'
 import { auth, build, createTestDatabase, token, waitFor } from './helpers/app.js'
 import { EventStream } from './helpers/event-stream.js'
 
-type Tap = typeof t
 
 const databaseUrl = await createTestDatabase(t)
 const { app } = await build(t, { DATABASE_URL: databaseUrl, SSE_MAX_STREAMS_PER_USER: '3' }, { sendEmails: false })
@@ -23,7 +22,7 @@ async function held(a = app) {
 }
 const idle = { streams: 0, users: 0, heartbeatTimer: false, gauge: 0, expiryTimers: 0 }
 
-async function backToIdle(t: Tap, what: string) {
+async function backToIdle(t: { same: (found: unknown, wanted: unknown, message: string) => boolean }, what: string) {
   await waitFor(async () => JSON.stringify(await held()) === JSON.stringify(idle), { what: `${what}: nothing held`, timeout: 20_000 }).catch(() => undefined)
   t.same(await held(), idle, `${what}: no hub entry, gauge at 0, no timer left`)
 }
@@ -187,7 +186,7 @@ t.test('requestTimeout: a slow body is cut with 408, while a stream outlives bot
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
   socket.write(`POST /v1/notifications/read HTTP/1.1\r\nHost: localhost\r\n${'Authorization'}: Bearer ${token(strict.app, 'slow')}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ids": [`)
   await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the slow request was never cut')), 20_000))])
-  t.match(answer, /^HTTP\/1\.1 408/, 'answered 408 Request Timeout and closed')
+  t.match(answer, /^HTTP\/1\.1 408/, `answered 408 Request Timeout and closed (got ${JSON.stringify(answer.slice(0, 80))})`)
 
   // Heartbeats keep arriving well past both timeouts: the stream is not cut by them.
   const late = await stream.next((e) => e.comment?.startsWith('heartbeat') === true && Date.parse(e.comment.slice('heartbeat '.length)) - opened > 5_000, { timeout: 20_000 })

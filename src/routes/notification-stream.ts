@@ -17,7 +17,7 @@ function unavailable(reply: FastifyReply, message: string) {
 const unauthorized = (message: string) => Object.assign(new Error(message), { statusCode: 401 })
 
 /** The client hung up (while authentication or the first queries were under way). */
-const gone = (request: FastifyRequest) => request.raw.socket?.destroyed !== false || request.raw.destroyed
+const gone = (request: FastifyRequest, reply: FastifyReply) => request.raw.socket?.destroyed === true || reply.raw.destroyed
 
 /**
  * The first frames of a stream: a replay of what the client missed since its Last-Event-ID
@@ -78,7 +78,7 @@ const notificationStreamRoute: FastifyPluginAsyncTypebox<StreamRouteOptions> = a
     },
     async (request, reply) => {
       const { sub: userId, exp } = request.user
-      if (gone(request)) return reply.hijack()
+      if (gone(request, reply)) return reply.hijack()
       if (app.liveHub.full) {
         return unavailable(reply, 'this instance holds as many streams as it may (SSE_MAX_STREAMS); retry shortly')
       }
@@ -95,7 +95,7 @@ const notificationStreamRoute: FastifyPluginAsyncTypebox<StreamRouteOptions> = a
         throw err
       }
       if (stream.closed) {
-        if (gone(request)) return reply.hijack()
+        if (gone(request, reply)) return reply.hijack()
         return unavailable(reply, 'the stream was closed while it was being set up; retry')
       }
       reply.hijack()
