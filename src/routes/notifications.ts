@@ -67,11 +67,8 @@ const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/v1/notifications/unread-count',
-    { schema: { tags, summary: "The caller's exact unread and unseen counts", security: BearerAuth, response: { 200: Count, ...errors(401, 429, 503) } } },
-    async (request) => {
-      const counts = await app.readCache.counts(request.user.sub)
-      return { count: counts.unread, unseenCount: counts.unseen }
-    },
+    { schema: { tags, summary: "The caller's exact unread count", security: BearerAuth, response: { 200: Count, ...errors(401, 429, 503) } } },
+    async (request) => ({ count: await app.readCache.unreadCount(request.user.sub) }),
   )
 
   app.get(

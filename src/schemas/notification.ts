@@ -78,10 +78,7 @@ export const NotificationPage = Type.Object({
   unseenCount: Type.Integer({ minimum: 0, description: 'Not yet seen and not archived, whatever the filter' }),
 })
 
-export const Count = Type.Object({
-  count: Type.Integer({ minimum: 0, description: 'Unread' }),
-  unseenCount: Type.Integer({ minimum: 0, description: 'Not yet seen and not archived' }),
-})
+export const Count = Type.Object({ count: Type.Integer({ minimum: 0 }) })
 export const Updated = Type.Object({ updated: Type.Integer({ minimum: 0 }) })
 export const Deleted = Type.Object({ deleted: Type.Integer({ minimum: 0 }) })
 
