@@ -188,3 +188,13 @@ t.test('a database outage answers 503 on the notifications routes, then they rec
   proxy.accept()
   await waitFor(async () => (await call('GET', '/v1/notifications/unread-count')).statusCode === 200, { what: 'recovery', timeout: 20_000 })
 })
+
+t.test('the new settings: a bad value stops the start with one line naming it', async (t) => {
+  const { loadConfig } = await import('../src/config.js')
+  const base = { NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/bookit-config-check' }
+  t.throws(() => loadConfig({ ...base, CORS_ORIGINS: 'app.example.com' }), /^Invalid configuration: CORS_ORIGINS must be comma-separated origins/)
+  t.throws(() => loadConfig({ ...base, SSE_MAX_STREAMS_PER_USER: '0' }), /SSE_MAX_STREAMS_PER_USER must be between 1 and/)
+  t.throws(() => loadConfig({ ...base, SSE_MAX_STREAMS: 'many' }), /SSE_MAX_STREAMS must be a whole number/)
+  t.same(loadConfig({ ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y', SMTP_URL: 'smtp://x' }).corsOrigins, [], 'production: no origins unless listed')
+  t.match(loadConfig(base), { corsOrigins: ['http://localhost:5173'], sseMaxStreamsPerUser: 10, sseMaxStreams: 10_000 })
+})

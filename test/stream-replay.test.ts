@@ -152,3 +152,18 @@ t.test("the listener's connection cut: open streams get what they missed and a f
   await stream.next(countIs(1, 0), { from: seenFrom })
   t.comment('and a fresh count: 1 unread, 0 unseen')
 })
+
+t.test('the change log and stream tickets are pruned', async (t) => {
+  const { pruneChangeLog } = await import('../src/live/change-log.js')
+  for (let i = 0; i < 3; i++) await publish('aged-user', `Aged ${i}`)
+  await a.app.db.updateTable('notification_changes').set({ changed_at: new Date(Date.now() - 25 * 3_600_000) }).where('user_id', '=', 'aged-user').execute()
+  await a.app.db.insertInto('stream_tickets').values({ ticket_hash: 'expired-ticket', user_id: 'u', token_expires_at: new Date(), expires_at: new Date(Date.now() - 1_000) }).execute()
+  const left = await a.app.db.selectFrom('notification_changes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const pruned = await pruneChangeLog(a.app.db, 2)
+  t.ok(pruned > 0, `${pruned} changes older than the replay window deleted, in batches of 2`)
+  const after = await a.app.db.selectFrom('notification_changes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  t.equal(Number(after.n), Number(left.n) - pruned, 'only those')
+  t.equal(pruned, 3, "the aged user's three")
+  t.equal((await a.app.db.selectFrom('notification_changes').select('seq').where('user_id', '=', 'aged-user').execute()).length, 0)
+  t.equal((await a.app.db.selectFrom('stream_tickets').select('ticket_hash').where('ticket_hash', '=', 'expired-ticket').execute()).length, 0, 'expired tickets deleted')
+})

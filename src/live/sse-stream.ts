@@ -7,7 +7,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 // Change seqs remembered per stream, so a change that arrives both live and in a catch-up
 // is sent once; duplicates only ever come from a short overlap, so a small window suffices.
 const RECENT_SEQS = 512
-// A client that stops reading while frames pile up is let go rather than held in memory.
+// Unsent bytes a stream may still hold at a heartbeat (see heartbeat()).
 const MAX_BUFFERED_BYTES = 256 * 1024
 
 export interface SseStreamOptions {
@@ -101,7 +101,15 @@ export class SseStream {
   }
 
   heartbeat(): void {
-    if (this.started && !this.closed) this.write(`: heartbeat ${new Date().toISOString()}\n\n`)
+    if (!this.started || this.closed) return
+    // Still this much unsent a heartbeat later: the client is not reading. A burst (a long
+    // replay) is fine; a backlog that stays is let go rather than held in memory.
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.res.destroy()
+      this.finish()
+      return
+    }
+    this.write(`: heartbeat ${new Date().toISOString()}\n\n`)
   }
 
   /** Ends the stream; before it started, only the bookkeeping (the handler answers). */
@@ -113,11 +121,6 @@ export class SseStream {
 
   private write(text: string): void {
     this.res.write(text)
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
-      // Not reading: drop the connection instead of buffering for it.
-      this.res.destroy()
-      this.finish()
-    }
   }
 
   private scheduleExpiry(): void {
