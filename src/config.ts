@@ -39,6 +39,11 @@ export interface Config {
   retentionBatchSize: number
   logLevel: string
   email: EmailDeliveryConfig
+  /** Origins browsers may call the API from (CORS); empty: none. */
+  corsOrigins: string[]
+  /** Open SSE streams: per user (the oldest is closed past it) and per instance (503 past it). */
+  sseMaxStreamsPerUser: number
+  sseMaxStreams: number
 }
 
 export interface EmailDeliveryConfig {
@@ -205,6 +210,11 @@ export function loadConfig(env: Env = process.env): Config {
     concurrency: integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50),
   }
 
+  const corsOrigins = (text(env, 'CORS_ORIGINS')?.split(',') ?? (production ? [] : [appUrl])).map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean)
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail('CORS_ORIGINS', `must be comma-separated origins such as https://app.example.com (got "${origin}")`)
+  }
+
   return Object.freeze({
     env: nodeEnv as Config['env'],
     port,
@@ -228,5 +238,8 @@ export function loadConfig(env: Env = process.env): Config {
     retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000),
     logLevel,
     email: Object.freeze(email),
+    corsOrigins,
+    sseMaxStreamsPerUser: integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000),
+    sseMaxStreams: integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000),
   })
 }

@@ -3,7 +3,6 @@ import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { type PlannedNotification, planEffects, recipientIds } from '../domain/plan-effects.js'
-import { publishNotificationsCreated } from '../live/notification-channel.js'
 import { disabledChannels } from '../notifications/preference-store.js'
 
 export interface RecordResult {
@@ -77,8 +76,7 @@ export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]):
     }
     const inserted = await insertNotifications(trx, notifications)
     await insertDeliveries(trx, deliveries)
-    // Delivered to listeners on every replica only when this transaction commits.
-    await publishNotificationsCreated(trx, inserted)
+    // Listeners on every replica hear of the new rows from the table's trigger, on commit.
     return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
   })
 }
