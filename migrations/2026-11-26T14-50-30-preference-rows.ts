@@ -21,6 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       SELECT user_id, type, 'in_app', in_app, updated_at FROM preferences;
     DROP TABLE preferences;
     ALTER TABLE preference_settings RENAME TO preferences;
+    ALTER INDEX preference_settings_pkey RENAME TO preferences_pkey;
   `.execute(db)
 }
 
@@ -42,5 +43,6 @@ export async function down(db: Kysely<any>): Promise<void> {
       FROM preferences WHERE channel IN ('email', 'in_app') GROUP BY user_id, type;
     DROP TABLE preferences;
     ALTER TABLE preference_columns RENAME TO preferences;
+    ALTER INDEX preference_columns_pkey RENAME TO preferences_pkey;
   `.execute(db)
 }
