@@ -6,6 +6,7 @@ export interface Database {
   notifications: NotificationTable
   email_outbox: EmailOutboxTable
   preferences: PreferenceTable
+  booking_states: BookingStateTable
 }
 
 /** Set by a column default when not given. */
@@ -63,5 +64,12 @@ export interface PreferenceTable {
   type: string
   email: boolean
   in_app: boolean
+  updated_at: Timestamp
+}
+
+export interface BookingStateTable {
+  booking_id: string
+  cancelled_at: NullableTimestamp
+  last_event_time: NullableTimestamp
   updated_at: Timestamp
 }
