@@ -51,9 +51,11 @@ type Sourced<T> = T & { source: string; eventId: string }
 async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
   if (rows.length === 0) return []
   const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
+  // statement_timestamp(), not the transaction's start: a transaction that waited for a
+  // booking's lock writes after the one it waited for, so the later word is also the newest.
   const { rows: inserted } = await sql<{ id: string; user_id: string; type: string }>`
-    INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id)
-    SELECT user_id, type, title, body, data, event_source, event_id
+    INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id, created_at)
+    SELECT user_id, type, title, body, data, event_source, event_id, statement_timestamp()
     FROM json_to_recordset(${json}::json) AS r(user_id text, type text, title text, body text, data jsonb, event_source text, event_id text)
     RETURNING id, user_id, type`.execute(trx)
   return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type }))
