@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely'
 /**
  * Real database-side faults for one test database: a trigger on `processed_events` that
  * raises (a genuine PostgreSQL error that is not about connectivity) for events whose id
- * starts with `refuse-`, and sleeps `hangSeconds` in the transaction for ids starting with `hang-`.
+ * starts with `refuse-` (a data exception, SQLSTATE 22023, for `data-`), and sleeps `hangSeconds` in the transaction for ids starting with `hang-`.
  */
 export async function installEventFaults(db: Kysely<any>, o: { hangSeconds?: number } = {}): Promise<void> {
   await sql
@@ -11,6 +11,7 @@ export async function installEventFaults(db: Kysely<any>, o: { hangSeconds?: num
     CREATE OR REPLACE FUNCTION test_event_faults() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.id LIKE 'refuse-%' THEN RAISE EXCEPTION 'test trigger refuses event %', NEW.id; END IF;
+      IF NEW.id LIKE 'data-%' THEN RAISE EXCEPTION 'test trigger finds a bad value in event %', NEW.id USING ERRCODE = '22023'; END IF;
       IF NEW.id LIKE 'hang-%' THEN PERFORM pg_sleep(${Number(o.hangSeconds ?? 8)}); END IF;
       RETURN NEW;
     END $$;
