@@ -307,7 +307,7 @@ export class AmqpConsumer {
         // Only an unreachable database gets here: wait, then try the whole batch again.
         attempt++
         const wait = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7))
-        this.o.log.error({ err: (err as Error).message, attempt, retryInMs: wait, events: events.length }, 'cannot commit events: the database is unreachable; retrying')
+        this.o.log.error({ err: (err as Error).message, attempt, retryInMs: wait, events: events.length }, 'cannot commit events; retrying')
         await sleep(wait)
         // Stopping, or the messages' channel is gone: they are redelivered, nothing is lost.
         if (this.stopping && attempt >= 3) return 'abandoned'
