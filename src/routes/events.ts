@@ -59,11 +59,15 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // Anything else is an event's fault. Trial runs (rolled back) find which one, so
         // the answer names it and the request stays all-or-nothing.
         const [culprit] = await splitFailing(events, (part) => app.ingestor.probe(part))
-        const index = culprit?.index ?? 0
-        app.ingestor.countRejected(events[index]!.type, 'http', 'failed')
-        request.log.warn({ eventId: events[index]!.id, reason: culprit?.reason }, 'event refused by processing')
-        const where = Array.isArray(body) ? `events[${index}]: ` : ''
-        return badRequest(`${where}${culprit?.reason ?? 'the events cannot be processed together; send them one by one'}`)
+        if (!culprit) {
+          // Every part passes on its own now: what failed was passing, so commit for real.
+          const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))
+          return reply.code(202).send({ accepted: result.processed.length, duplicates: result.duplicates.length })
+        }
+        app.ingestor.countRejected(events[culprit.index]!.type, 'http', 'failed')
+        request.log.warn({ eventId: events[culprit.index]!.id, reason: culprit.reason }, 'event refused by processing')
+        const where = Array.isArray(body) ? `events[${culprit.index}]: ` : ''
+        return badRequest(`${where}${culprit.reason}`)
       }
     },
   )
