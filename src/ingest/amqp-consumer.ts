@@ -195,7 +195,7 @@ export class AmqpConsumer {
     const count = message.properties.headers?.['x-delivery-count']
     if ((typeof count === 'number' && count > 0) || message.fields.redelivered) this.o.metrics.amqpRedeliveries.inc()
     // The stall clock starts when messages begin to wait, not at the last commit long ago.
-    if (this.unsettled.size === 0) this.lastProgress = performance.now()
+    if (this.unsettled.size === 0) this.progress()
     this.unsettled.add(message.fields.deliveryTag)
     this.o.metrics.amqpUnsettled.set(this.unsettled.size)
     this.buffer.push({ message, channel, receivedAt: performance.now() })
