@@ -1,4 +1,5 @@
 import t from 'tap'
+import { loadConfig } from '../src/config.js'
 import { applyBookingEvent } from '../src/domain/booking-order.js'
 import { splitFailing } from '../src/ingest/split-failing.js'
 import { bookingCancelled, bookingCreated } from './helpers/events.js'
@@ -45,4 +46,14 @@ t.test('order rule: a cancellation is final for its booking id', async (t) => {
   t.equal(applyBookingEvent(fresh, created).produces, true, 'created first: its confirmation')
   t.equal(applyBookingEvent(fresh, created, true).produces, false, 'created together with its cancellation: the cancellation is the last word')
   t.equal(applyBookingEvent(afterCancel.next, cancelled).next.cancelledAt, '2026-11-24T08:00:00Z', 'the first cancellation stays')
+})
+
+t.test('broker settings: quorum queues by default, a bad value names its variable', async (t) => {
+  const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', JWT_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/bookit-config-test' }
+  const config = loadConfig(base)
+  t.same([config.amqpQueueType, config.amqpDeliveryLimit, config.amqpStallAfterMs], ['quorum', 10, 60_000])
+  t.equal(loadConfig({ ...base, AMQP_QUEUE_TYPE: 'classic' }).amqpQueueType, 'classic')
+  t.throws(() => loadConfig({ ...base, AMQP_QUEUE_TYPE: 'lazy' }), { name: 'ConfigError', message: /AMQP_QUEUE_TYPE.*quorum or classic/ })
+  t.throws(() => loadConfig({ ...base, AMQP_DELIVERY_LIMIT: '0' }), { name: 'ConfigError', message: /AMQP_DELIVERY_LIMIT/ })
+  t.throws(() => loadConfig({ ...base, AMQP_STALL_AFTER_MS: 'soon' }), { name: 'ConfigError', message: /AMQP_STALL_AFTER_MS/ })
 })
