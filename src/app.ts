@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { isUnreachable } from './db/errors.js'
 import { loggerOptions } from './logger.js'
 import { ErrorResponse } from './schemas/common.js'
 import { Notification } from './schemas/notification.js'
@@ -59,11 +60,6 @@ const VERSION = '0.1.0'
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
 
-/** Errors from pg and the network that mean "the database cannot be used right now". */
-function isUnavailable(err: { code?: string; message?: string }): boolean {
-  return /^(08|57P|53)/.test(err.code ?? '') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err.code ?? '') || /Connection terminated|timeout exceeded when trying to connect/i.test(err.message ?? '')
-}
-
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? loggerOptions(config.logLevel)
   const isInstance = typeof logger === 'object' && logger !== null && 'child' in logger && typeof logger.child === 'function'
@@ -95,7 +91,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     if (status < 500) {
       return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status] ?? 'Error', message: error.message })
     }
-    if (isUnavailable(error)) {
+    if (isUnreachable(error)) {
       request.log.error({ err: error }, 'database unavailable')
       return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is unavailable; try again shortly' })
     }

@@ -24,6 +24,12 @@ export interface Config {
   amqpQueue: string
   /** Messages held unacknowledged at once; also the largest batch committed in one transaction. */
   amqpPrefetch: number
+  /** Type of the queues the service creates; an existing queue keeps its type. */
+  amqpQueueType: 'quorum' | 'classic'
+  /** Deliveries of one message (quorum queues) before the broker dead-letters it. */
+  amqpDeliveryLimit: number
+  /** Readiness reports the consumer stalled after this long without a commit while messages wait. */
+  amqpStallAfterMs: number
   /** `undefined` means emails are written to `dataDir/mail/*.eml`. */
   smtpUrl: string | undefined
   mailFrom: string
@@ -194,6 +200,9 @@ export function loadConfig(env: Env = process.env): Config {
   const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
   const appUrl = (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, '')
 
+  const amqpQueueType = text(env, 'AMQP_QUEUE_TYPE') ?? 'quorum'
+  if (amqpQueueType !== 'quorum' && amqpQueueType !== 'classic') fail('AMQP_QUEUE_TYPE', `must be quorum or classic (got "${amqpQueueType}")`)
+
   const dispatch = text(env, 'EMAIL_DISPATCH') ?? 'on'
   if (dispatch !== 'on' && dispatch !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${dispatch}")`)
   const email: EmailDeliveryConfig = {
@@ -225,6 +234,9 @@ export function loadConfig(env: Env = process.env): Config {
     amqpExchange: name(env, 'AMQP_EXCHANGE', 'bookit.events'),
     amqpQueue: name(env, 'AMQP_QUEUE', 'notifications'),
     amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10_000),
+    amqpQueueType,
+    amqpDeliveryLimit: integer(env, 'AMQP_DELIVERY_LIMIT', 10, 1, 1_000),
+    amqpStallAfterMs: integer(env, 'AMQP_STALL_AFTER_MS', 60_000, 100, 3_600_000),
     smtpUrl,
     mailFrom,
     jwt,
