@@ -13,7 +13,7 @@ t.test("the holder's database connection cut, not the process: taken over, and t
   await proxy.start()
   t.teardown(() => proxy.stop())
   // A reaches PostgreSQL through a proxy the test can cut, and mails to a sink of its own.
-  const smtpA = new SmtpSink()
+  const smtpA = new SmtpSink({ parse: false })
   await smtpA.start()
   t.teardown(() => smtpA.stop())
   const proxied = new URL(rig.env.DATABASE_URL!)
@@ -27,15 +27,17 @@ t.test("the holder's database connection cut, not the process: taken over, and t
   const held = await claimsOf(rig.db, instanceId(a))
   const cutAt = await dbNow(rig.db)
   proxy.refuse()
-  const sentByAAtCut = smtpA.received.length
+  const sentByAAtCut = smtpA.accepted.length
 
-  await waitAllEmailsSent(rig.db, () => rig.smtp.received.length + smtpA.received.length, 90_000)
+  await waitAllEmailsSent(rig.db, () => rig.smtp.accepted.length + smtpA.accepted.length, 90_000)
   const seconds = await secondsToLastSent(rig.db, held, cutAt)
   t.ok(seconds <= TAKEOVER_BOUND_S, `A's ${held.length} claimed emails all went out ${seconds.toFixed(1)} s after the cut at the latest`)
-  const afterCut = smtpA.received.slice(sentByAAtCut)
-  // Sends already past their liveness check (one per SMTP connection) may finish; the rest of what A claimed must not go out from A.
-  t.ok(afterCut.length <= 5, `A sent ${afterCut.length} emails after the cut (at most EMAIL_CONCURRENCY = 5 already under way), of ${held.length} it had claimed`)
+  const afterCut = smtpA.accepted.slice(sentByAAtCut)
+  // Sends already past their liveness check may finish: one per SMTP connection under way, and
+  // any that passed it in the instant before the cut was noticed (the next network event).
+  // The rest of what A claimed must not go out from A: without the fence it sends nearly all.
+  t.ok(afterCut.length <= 2 * 5, `A sent ${afterCut.length} emails after the cut (bound: twice EMAIL_CONCURRENCY = 5), of ${held.length} it had claimed`)
   t.match(a.output(), /liveness lock lost/, 'A noticed it lost its liveness lock')
   await assertEffectsOnce(t, rig.db, { notifications: TOTAL * 2, emails: TOTAL * 2 })
-  await everyEmailArrived(t, rig.db, [...rig.smtp.received, ...smtpA.received])
+  await everyEmailArrived(t, rig.db, [...rig.smtp.accepted, ...smtpA.accepted])
 })

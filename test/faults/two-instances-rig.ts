@@ -56,9 +56,9 @@ export async function secondsToLastSent(db: Db, ids: string[], since: Date): Pro
 }
 
 /** Every email arrived, each under the Message-ID of its delivery (copies included). */
-export async function everyEmailArrived(t: Test, db: Db, received: { parsed: { messageId?: string } }[]): Promise<void> {
+export async function everyEmailArrived(t: Test, db: Db, received: { messageId?: string }[]): Promise<void> {
   const ids = new Set((await db.selectFrom('deliveries').select('id').where('channel', '=', 'email').execute()).map((r) => `<${r.id}@bookit.local>`))
-  const distinct = new Set(received.map((m) => m.parsed.messageId))
+  const distinct = new Set(received.map((m) => m.messageId))
   t.equal(distinct.size, TOTAL * 2, 'every email delivered')
   t.same([...distinct].filter((id) => !ids.has(id!)), [], 'each with the Message-ID of its delivery, re-sent ones included')
 }
