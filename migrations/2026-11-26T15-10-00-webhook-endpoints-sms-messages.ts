@@ -1,0 +1,49 @@
+import { type Kysely, sql } from 'kysely'
+
+// Frozen in time: this file never imports application code.
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`
+    -- Endpoints operators register; a delivery's destination is an endpoint id.
+    CREATE TABLE webhook_endpoints (
+      id              uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+      url             text        NOT NULL,
+      events          text[]      NOT NULL,
+      description     text        NOT NULL DEFAULT '',
+      -- whsec_...: the signing key; shown once when created or rotated, never logged.
+      secret          text        NOT NULL,
+      -- After a rotation the old key still signs for 24 h, so receivers can switch over.
+      previous_secret text,
+      previous_secret_expires_at timestamptz,
+      enabled         boolean     NOT NULL DEFAULT true,
+      disabled_reason text,
+      disabled_at     timestamptz,
+      -- Set on the first failed call after a success; an endpoint failing for 5 days is disabled.
+      failing_since   timestamptz,
+      last_success_at timestamptz,
+      created_at      timestamptz(3) NOT NULL DEFAULT now(),
+      updated_at      timestamptz NOT NULL DEFAULT now()
+    );
+    -- Planning looks up the enabled endpoints that want an event type.
+    CREATE INDEX webhook_endpoints_events ON webhook_endpoints USING gin (events) WHERE enabled;
+
+    -- SMPP message ids (one per part) of each SMS delivery, so a delivery receipt finds its
+    -- delivery. Kept by the SMS channel until the deliveries table carries provider ids.
+    CREATE TABLE sms_messages (
+      message_id  text        PRIMARY KEY,
+      delivery_id uuid        NOT NULL,
+      part        integer     NOT NULL,
+      parts       integer     NOT NULL,
+      -- submitted, then delivered or failed from the receipt.
+      status      text        NOT NULL DEFAULT 'submitted',
+      receipt     text,
+      submitted_at timestamptz NOT NULL DEFAULT now(),
+      receipt_at  timestamptz
+    );
+    CREATE INDEX sms_messages_delivery ON sms_messages (delivery_id);
+  `.execute(db)
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TABLE sms_messages; DROP TABLE webhook_endpoints`.execute(db)
+}
