@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely'
+import type { Database, SmsMessageStatus } from '../../db/schema.js'
+
+// Data access only. Until the deliveries table carries a provider id, the SMS channel keeps
+// its SMPP message ids here: one row per accepted part.
+
+export async function recordSubmittedPart(db: Kysely<Database>, part: { messageId: string; deliveryId: string; part: number; parts: number }): Promise<void> {
+  await db
+    .insertInto('sms_messages')
+    .values({ message_id: part.messageId, delivery_id: part.deliveryId, part: part.part, parts: part.parts })
+    .onConflict((oc) => oc.column('message_id').doNothing())
+    .execute()
+}
+
+/** Parts of a delivery the SMSC already accepted: a retry sends only the others. */
+export async function acceptedParts(db: Kysely<Database>, deliveryId: string): Promise<Map<number, string>> {
+  const rows = await db.selectFrom('sms_messages').select(['part', 'message_id']).where('delivery_id', '=', deliveryId).execute()
+  return new Map(rows.map((r) => [r.part, r.message_id]))
+}
+
+export type SmsDeliveryStatus = 'submitted' | 'delivered' | 'failed'
+
+/** The delivery's state from its parts: failed when one failed, delivered when all are. */
+export async function smsDeliveryStatus(db: Kysely<Database>, deliveryId: string): Promise<SmsDeliveryStatus | undefined> {
+  const rows = await db.selectFrom('sms_messages').select(['status', 'parts']).where('delivery_id', '=', deliveryId).execute()
+  if (rows.length === 0) return undefined
+  if (rows.some((r) => r.status === 'failed')) return 'failed'
+  return rows.length >= (rows[0]?.parts ?? 1) && rows.every((r) => r.status === 'delivered') ? 'delivered' : 'submitted'
+}
+
+/** Applies a delivery receipt; returns the delivery it belongs to, or undefined for an unknown message id. */
+export async function recordReceipt(db: Kysely<Database>, messageId: string, status: SmsMessageStatus, receipt: string): Promise<string | undefined> {
+  const row = await db
+    .updateTable('sms_messages')
+    .set({ status, receipt: receipt.slice(0, 500), receipt_at: new Date() })
+    .where('message_id', '=', messageId)
+    .returning('delivery_id')
+    .executeTakeFirst()
+  return row?.delivery_id
+}

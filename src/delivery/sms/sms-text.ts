@@ -1,0 +1,17 @@
+/** SMS texts stay short: longer ones are cut to what fits in this many parts. */
+export const MAX_SMS_PARTS = 3
+// 3 GSM-7 parts hold 459 septets; 3 UCS-2 parts 201 characters. Cutting at the UCS-2
+// length keeps any text within 3 parts, whatever its alphabet.
+const MAX_SMS_CHARS = 67 * MAX_SMS_PARTS
+
+/**
+ * The text of one SMS, from the in-app title and body (already in the recipient's
+ * language): "BookIT: <title>. <body>", cut with an ellipsis when too long.
+ */
+export function smsText(title: string, body: string): string {
+  const text = `BookIT: ${title.replace(/[.!?]$/, '')}. ${body}`.replace(/\s+/g, ' ').trim()
+  return [...text].length <= MAX_SMS_CHARS ? text : `${[...text].slice(0, MAX_SMS_CHARS - 3).join('').trimEnd()}...`
+}
+
+/** E.164: a plus, a country code that does not start with 0, and at most 15 digits. */
+export const isE164 = (number: string) => /^\+[1-9]\d{6,14}$/.test(number)
