@@ -27,13 +27,13 @@ async function startSmsc(t: Tap): Promise<TestSmsc> {
 }
 type Tap = { teardown(fn: () => unknown): void }
 
-function smsChannel(t: Tap, url: string, window = 10, receipts?: (id: string, status: string) => Promise<void>): Channel {
+function smsChannel(t: Tap, url: string, window = 10, receipts?: (id: string, status: string) => Promise<void>, enquireLinkMs?: number): Channel {
   const channel = createSmsChannel({
     config: { ...config, sms: { url, from: 'BookIT', window } },
     db: app.db,
     log: app.log,
     onDeliveryReceipt: receipts,
-    session: { throttleBackoffMs: 20, reconnectMinMs: 50, responseTimeoutMs: 10_000 },
+    session: { throttleBackoffMs: 20, reconnectMinMs: 50, responseTimeoutMs: 10_000, ...(enquireLinkMs ? { enquireLinkMs } : {}) },
   })
   t.teardown(() => channel.close())
   return channel
@@ -88,6 +88,18 @@ t.test('a wrong password: the channel says so plainly and stays unreachable', as
   t.notMatch(logs.text, /wrong-password|sms-pass/, 'the password is never logged')
   const down = smsChannel(t, 'smpp://bookit:x@127.0.0.1:1')
   t.match(await down.send(job('Hallo'), signal), { kind: 'unreachable', error: /cannot connect to the SMSC at 127\.0\.0\.1:1: ECONNREFUSED/ })
+})
+
+t.test('the bind is kept alive with enquire_link, and bound again when the SMSC drops it while idle', async (t) => {
+  const smsc = await startSmsc(t)
+  const channel = smsChannel(t, smsc.url(), 10, undefined, 50)
+  await channel.verify?.()
+  t.equal(smsc.binds, 1, 'verify binds at start-up')
+  await waitFor(() => smsc.enquireLinks >= 2, { what: 'enquire_link on an idle bind' })
+  smsc.dropAll()
+  await waitFor(() => smsc.binds === 2, { what: 'a new bind with nothing to send, so receipts keep coming' })
+  t.equal((await channel.send(job('Hallo'), signal)).kind, 'sent')
+  t.equal(smsc.binds, 2, 'the send used the new bind')
 })
 
 t.test('a long UCS-2 text goes in three parts whose UDH reassembles to the text', async (t) => {

@@ -169,6 +169,18 @@ t.test('an endpoint failing for 5 days is disabled, with the reason on GET', asy
   t.match(row, { enabled: false, disabledReason: /over 5 days.*answered 500/ })
 })
 
+t.test('an endpoint that does not answer in time is retried', async (t) => {
+  const endpoint = await register()
+  receiver.answer = () => ({ status: 200, delayMs: 3_000 })
+  t.teardown(() => (receiver.answer = () => ({ status: 204 })))
+  const impatient = createWebhookChannel({ config: app.config, db: app.db, log: app.log, timeoutMs: 300 })
+  t.match(await impatient.send(job(endpoint.id), signal), { kind: 'retry', error: 'no answer within 0.3 s' })
+  const stopping = new AbortController()
+  const pending = impatient.send(job(endpoint.id), stopping.signal)
+  stopping.abort()
+  t.match(await pending, { kind: 'retry', error: /stopped/ }, 'shutting down is not counted against the endpoint')
+})
+
 t.test('a payload over 20 kB is refused, not sent', async (t) => {
   const endpoint = await register()
   const calls = receiver.calls.length

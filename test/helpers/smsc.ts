@@ -22,6 +22,7 @@ export type SubmitAnswer = { accept: true; delayMs?: number } | { status: number
 export class TestSmsc {
   readonly submits: ReceivedSubmit[] = []
   binds = 0
+  enquireLinks = 0
   refusedBinds = 0
   outstanding = 0
   maxOutstanding = 0
@@ -50,7 +51,10 @@ export class TestSmsc {
         this.bound = session
         session.send(pdu.response({ system_id: 'test-smsc' }))
       })
-      session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()))
+      session.on('enquire_link', (pdu: PDU) => {
+        this.enquireLinks++
+        session.send(pdu.response())
+      })
       session.on('unbind', (pdu: PDU) => {
         session.send(pdu.response())
         session.close()

@@ -9,7 +9,7 @@ export interface ReceivedCall {
   verifiedBy: number[]
 }
 
-type Answer = { status: number; headers?: Record<string, string> }
+type Answer = { status: number; headers?: Record<string, string>; delayMs?: number }
 
 /** An HTTP endpoint that checks every call it receives with the `standardwebhooks` package. */
 export class WebhookReceiver {
@@ -36,8 +36,12 @@ export class WebhookReceiver {
         })
         const call = { headers: request.headers, body, verifiedBy }
         this.calls.push(call)
-        const { status, headers } = this.answer(call, this.calls.length - 1)
-        response.writeHead(status, headers).end()
+        const { status, headers, delayMs } = this.answer(call, this.calls.length - 1)
+        const respond = () => {
+          if (!response.destroyed) response.writeHead(status, headers).end()
+        }
+        if (delayMs) setTimeout(respond, delayMs).unref()
+        else respond()
       })
     })
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))

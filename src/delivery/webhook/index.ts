@@ -2,11 +2,14 @@ import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.
 import { MAX_WEBHOOK_PAYLOAD_BYTES } from '../../domain/webhook-events.js'
 import { ForbiddenAddressError, resolveWebhookTarget } from './address-guard.js'
 import { disableEndpoint, endpointForSending, recordFailure, recordSuccess } from './endpoint-store.js'
-import { postWebhook } from './post-webhook.js'
+import { WEBHOOK_TIMEOUT_MS, postWebhook } from './post-webhook.js'
 import { webhookRetryDelayMs } from './retry-schedule.js'
 import { signatureHeader } from './signing.js'
 
-export type WebhookChannelDeps = Pick<ChannelDeps, 'config' | 'db' | 'log'>
+export interface WebhookChannelDeps extends Pick<ChannelDeps, 'config' | 'db' | 'log'> {
+  /** How long an endpoint has to answer; 15 s unless a test says otherwise. */
+  timeoutMs?: number
+}
 
 /** Answers whose Retry-After is honoured (Standard Webhooks: rate limited, bad gateway, timeout). */
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504])
@@ -16,7 +19,7 @@ const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504])
  * `{type, timestamp, data}` message. The delivery id is the `webhook-id`, the same on every
  * retry, so receivers can drop a copy.
  */
-export function createWebhookChannel({ config, db, log }: WebhookChannelDeps): Channel {
+export function createWebhookChannel({ config, db, log, timeoutMs = WEBHOOK_TIMEOUT_MS }: WebhookChannelDeps): Channel {
   async function failedCall(job: DeliveryJob, error: string, retryAfterMs?: number): Promise<SendOutcome> {
     const disabledBecause = await recordFailure(db, job.destination, error)
     if (disabledBecause) {
@@ -55,10 +58,12 @@ export function createWebhookChannel({ config, db, log }: WebhookChannelDeps): C
       }
       let response
       try {
-        response = await postWebhook(url, target, headers, body, signal)
+        response = await postWebhook(url, target, headers, body, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]))
       } catch (err) {
+        // Shutting down is not the endpoint's failure: no mark against it.
+        if (signal.aborted) return { kind: 'retry', error: 'stopped before the endpoint answered' }
         const e = err as Error & { code?: string }
-        const reason = e.name === 'TimeoutError' || e.code === 'ABORT_ERR' ? 'no answer within 15 s' : `${e.code ?? e.name}: ${e.message}`
+        const reason = e.name === 'TimeoutError' || e.code === 'ABORT_ERR' ? `no answer within ${timeoutMs / 1000} s` : `${e.code ?? e.name}: ${e.message}`
         return failedCall(job, reason)
       }
       if (response.status >= 200 && response.status < 300) {

@@ -37,8 +37,8 @@ export function postWebhook(url: URL, target: ResolvedTarget, headers: Record<st
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'BookIT-Webhooks/1', ...headers },
         lookup: pinned,
-        // An IP-literal URL is connected to directly; it has been checked as the target.
-        signal: AbortSignal.any([signal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
+        // The caller's signal carries the timeout (WEBHOOK_TIMEOUT_MS) and shutdown.
+        signal,
       },
       (response) => {
         // The body is not needed; read it so the socket is released, but never keep it.
