@@ -141,6 +141,15 @@ t.test('receipts move a delivery to delivered (all parts) or failed', async (t) 
   t.equal(await smsc.receipt('msg-unknown', 'DELIVRD'), 0, 'an unknown id is acknowledged, not an error')
 })
 
+t.test('a receipt that arrives before the submit is stored still finds its delivery', async (t) => {
+  const smsc = await startSmsc(t)
+  smsc.receiptRightAway = true
+  const channel = smsChannel(t, smsc.url())
+  const jobs = Array.from({ length: 5 }, (_, i) => job(`Schnell ${i}`))
+  t.same((await Promise.all(jobs.map((j) => channel.send(j, signal)))).map((o) => o.kind), Array(5).fill('sent'))
+  for (const j of jobs) await waitFor(async () => (await smsDeliveryStatus(app.db, j.id)) === 'delivered', { what: `delivered: ${j.payload.text}` })
+})
+
 t.test('ESME_RTHROTTLED: the channel backs off and sends again, then gives the delivery back to retry', async (t) => {
   const smsc = await startSmsc(t)
   smsc.answer = (_s, n) => (n < 3 ? { status: smpp.errors.ESME_RTHROTTLED } : { accept: true })

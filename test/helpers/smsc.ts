@@ -27,6 +27,8 @@ export class TestSmsc {
   outstanding = 0
   maxOutstanding = 0
   answer: (submit: ReceivedSubmit, n: number) => SubmitAnswer = () => ({ accept: true })
+  /** Send a DELIVRD receipt right behind each answer, as a fast SMSC may. */
+  receiptRightAway = false
   private server: ReturnType<typeof smpp.createServer> | undefined
   private bound: Session | undefined
   private nextId = 1000
@@ -92,6 +94,7 @@ export class TestSmsc {
       const messageId = `${this.idPrefix}-${this.nextId++}`
       // A connection dropped in the meantime cannot carry the answer: the ESME never saw it.
       if (session.send(pdu.response({ message_id: messageId }))) Object.assign(submit, { messageId, answered: true })
+      if (this.receiptRightAway) void this.receipt(messageId, 'DELIVRD')
     }
     if (answer.delayMs) setTimeout(respond, answer.delayMs)
     else respond()

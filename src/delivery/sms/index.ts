@@ -45,6 +45,8 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
     return createCapturedSmsChannel({ dataDir: config.dataDir, from: config.sms.from })
   }
 
+  // Message ids accepted by the SMSC whose row is not written yet.
+  const pendingIds = new Set<string>()
   const session = new SmppSession({
     url,
     window: config.sms.window,
@@ -52,7 +54,12 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
     ...deps.session,
     async onReceipt(receipt) {
       if (!receipt.state) return
-      const deliveryId = await recordReceipt(db, receipt.messageId, receipt.state, receipt.text)
+      let deliveryId = await recordReceipt(db, receipt.messageId, receipt.state, receipt.text)
+      // A fast SMSC can report before the submit's message id is stored: look again briefly.
+      for (let i = 0; !deliveryId && i < 10 && (i === 0 || pendingIds.has(receipt.messageId)); i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        deliveryId = await recordReceipt(db, receipt.messageId, receipt.state, receipt.text)
+      }
       if (!deliveryId) {
         log.info({ messageId: receipt.messageId, stat: receipt.stat }, 'SMS receipt for a message id this service does not know')
         return
@@ -91,7 +98,12 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
         return { kind: 'retry', error, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) }
       }
       const messageId = String(pdu.message_id)
-      await recordSubmittedPart(db, { messageId, deliveryId: job.id, part, parts: parts.length })
+      pendingIds.add(messageId)
+      try {
+        await recordSubmittedPart(db, { messageId, deliveryId: job.id, part, parts: parts.length })
+      } finally {
+        pendingIds.delete(messageId)
+      }
       accepted.set(part, messageId)
     }
     return { kind: 'sent', providerId: [...accepted.entries()].sort(([a], [b]) => a - b).map(([, id]) => id).join(',') }
