@@ -68,7 +68,14 @@ export async function endpointForSending(db: Kysely<Database>, id: string, now =
 }
 
 export async function recordSuccess(db: Kysely<Database>, id: string, now = new Date()): Promise<void> {
-  await db.updateTable('webhook_endpoints').set({ failing_since: null, last_success_at: now }).where('id', '=', id).execute()
+  // Written only when it changes something an operator sees (a streak ends, or a minute
+  // passed): a busy endpoint's calls do not all queue on one row lock.
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ failing_since: null, last_success_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('failing_since', 'is not', null), eb('last_success_at', 'is', null), eb('last_success_at', '<', new Date(now.getTime() - 60_000))]))
+    .execute()
 }
 
 /**
