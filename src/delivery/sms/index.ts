@@ -20,9 +20,6 @@ const PERMANENT = new Set(
   ),
 )
 
-/** Whether this instance has an SMS channel: an SMSC, or captured files outside production. */
-export const smsChannelEnabled = (config: ChannelDeps['config']) => config.sms.url !== undefined || config.env !== 'production'
-
 /** The UDH reference of a delivery: the same on every retry, so a handset can join parts across them. */
 const concatReference = (deliveryId: string) => Number.parseInt(deliveryId.slice(0, 2), 16) || 0
 
@@ -41,7 +38,8 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
   const { config, db, log } = deps
   const url = config.sms.url
   if (!url) {
-    if (config.env === 'production') throw new Error('SMS_URL is not set: the SMS channel cannot send in production')
+    // Production never captures to files: an SMS planned there fails visibly, with the reason.
+    if (config.env === 'production') return { name: 'sms', send: async () => ({ kind: 'failed', error: 'SMS_URL is not set: this service sends no SMS' }), close: async () => {} }
     return createCapturedSmsChannel({ dataDir: config.dataDir, from: config.sms.from })
   }
 
