@@ -2,6 +2,7 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
+import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
 import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { publishNotificationsCreated } from '../live/notification-channel.js'
 
@@ -52,12 +53,12 @@ type Sourced<T> = T & { source: string; eventId: string }
 async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
   if (rows.length === 0) return []
   const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
-  const { rows: inserted } = await sql<{ id: string; user_id: string; type: string }>`
+  const { rows: inserted } = await sql<{ id: string; user_id: string; type: string; event_source: string; event_id: string }>`
     INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id)
     SELECT user_id, type, title, body, data, event_source, event_id
     FROM json_to_recordset(${json}::json) AS r(user_id text, type text, title text, body text, data jsonb, event_source text, event_id text)
-    RETURNING id, user_id, type`.execute(trx)
-  return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type }))
+    RETURNING id, user_id, type, event_source, event_id`.execute(trx)
+  return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type, eventSource: r.event_source, eventId: r.event_id }))
 }
 
 /**
@@ -91,6 +92,7 @@ export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]):
       for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
     }
     const inserted = await insertNotifications(trx, notifications)
+    deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
     await insertDeliveries(trx, deliveries)
     // Delivered to listeners on every replica only when this transaction commits.
     await publishNotificationsCreated(trx, inserted)

@@ -3,12 +3,16 @@ import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.
 import { createCapturedSmsChannel } from './captured-sms.js'
 import { encodeSms } from './segments.js'
 import { SmppSession, SmscConnectionLostError, SmscUnreachableError, statusName } from './smpp-session.js'
-import { acceptedParts, recordReceipt, recordSubmittedPart, smsDeliveryStatus } from './sms-store.js'
+import { acceptedParts, failDeliveryFromReceipt, recordReceipt, recordSubmittedPart, smsDeliveryStatus } from './sms-store.js'
 import { isE164 } from './sms-text.js'
 
 export interface SmsChannelDeps extends Pick<ChannelDeps, 'config' | 'db' | 'log'> {
-  /** Told when receipts make a delivery final; the pipeline moves the delivery to delivered/failed. */
-  onDeliveryReceipt?: (deliveryId: string, status: 'delivered' | 'failed') => Promise<void>
+  /**
+   * Told when receipts make a delivery final. Default: a failed one moves its delivery to
+   * `failed` with the receipt's status; a delivered one stays `sent` (the deliveries table
+   * has no `delivered` state), its parts marked delivered in sms_messages.
+   */
+  onDeliveryReceipt?: (deliveryId: string, status: 'delivered' | 'failed', stat: string) => Promise<void>
   /** Tuning for tests: pauses and timeouts of the SMPP session. */
   session?: { throttleBackoffMs?: number; reconnectMinMs?: number; responseTimeoutMs?: number; enquireLinkMs?: number }
 }
@@ -43,6 +47,11 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
     return createCapturedSmsChannel({ dataDir: config.dataDir, from: config.sms.from })
   }
 
+  const onDeliveryReceipt =
+    deps.onDeliveryReceipt ??
+    (async (deliveryId: string, status: 'delivered' | 'failed', stat: string) => {
+      if (status === 'failed') await failDeliveryFromReceipt(db, deliveryId, `the SMSC reported it undelivered (receipt stat:${stat})`)
+    })
   // Message ids accepted by the SMSC whose row is not written yet.
   const pendingIds = new Set<string>()
   const session = new SmppSession({
@@ -63,7 +72,7 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
         return
       }
       const status = await smsDeliveryStatus(db, deliveryId)
-      if (status === 'delivered' || status === 'failed') await deps.onDeliveryReceipt?.(deliveryId, status)
+      if (status === 'delivered' || status === 'failed') await onDeliveryReceipt(deliveryId, status, receipt.stat)
     },
   })
 

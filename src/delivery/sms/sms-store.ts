@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database, SmsMessageStatus } from '../../db/schema.js'
 
 // Data access only. Until the deliveries table carries a provider id, the SMS channel keeps
@@ -14,7 +14,8 @@ export async function recordSubmittedPart(db: Kysely<Database>, part: { messageI
 
 /** Parts of a delivery the SMSC already accepted: a retry sends only the others. */
 export async function acceptedParts(db: Kysely<Database>, deliveryId: string): Promise<Map<number, string>> {
-  const rows = await db.selectFrom('sms_messages').select(['part', 'message_id']).where('delivery_id', '=', deliveryId).execute()
+  // A part whose receipt said it failed is sent again when an operator retries the delivery.
+  const rows = await db.selectFrom('sms_messages').select(['part', 'message_id']).where('delivery_id', '=', deliveryId).where('status', '<>', 'failed').execute()
   return new Map(rows.map((r) => [r.part, r.message_id]))
 }
 
@@ -22,7 +23,15 @@ export type SmsDeliveryStatus = 'submitted' | 'delivered' | 'failed'
 
 /** The delivery's state from its parts: failed when one failed, delivered when all are. */
 export async function smsDeliveryStatus(db: Kysely<Database>, deliveryId: string): Promise<SmsDeliveryStatus | undefined> {
-  const rows = await db.selectFrom('sms_messages').select(['status', 'parts']).where('delivery_id', '=', deliveryId).execute()
+  // The latest submit of each part counts: a part sent again after a failed receipt replaces it.
+  const rows = await db
+    .selectFrom('sms_messages')
+    .distinctOn('part')
+    .select(['status', 'parts'])
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('part')
+    .orderBy('submitted_at', 'desc')
+    .execute()
   if (rows.length === 0) return undefined
   if (rows.some((r) => r.status === 'failed')) return 'failed'
   return rows.length >= (rows[0]?.parts ?? 1) && rows.every((r) => r.status === 'delivered') ? 'delivered' : 'submitted'
@@ -37,4 +46,15 @@ export async function recordReceipt(db: Kysely<Database>, messageId: string, sta
     .returning('delivery_id')
     .executeTakeFirst()
   return row?.delivery_id
+}
+
+/** A receipt saying the SMS did not arrive fails its delivery, so operators see it and can retry it. */
+export async function failDeliveryFromReceipt(db: Kysely<Database>, deliveryId: string, reason: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'failed', last_error: reason, updated_at: sql`now()` })
+    .where('id', '=', deliveryId)
+    .where('channel', '=', 'sms')
+    .where('status', '=', 'sent')
+    .execute()
 }
