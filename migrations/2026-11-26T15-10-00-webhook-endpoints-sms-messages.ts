@@ -41,9 +41,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       receipt_at  timestamptz
     );
     CREATE INDEX sms_messages_delivery ON sms_messages (delivery_id);
+
+    -- SMS per type: null keeps the type's default (on only for the urgent ones).
+    ALTER TABLE preferences ADD COLUMN sms boolean;
   `.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`DROP TABLE sms_messages; DROP TABLE webhook_endpoints`.execute(db)
+  await sql`ALTER TABLE preferences DROP COLUMN sms; DROP TABLE sms_messages; DROP TABLE webhook_endpoints`.execute(db)
 }

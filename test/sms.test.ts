@@ -8,7 +8,7 @@ import type { Channel, DeliveryJob, SendOutcome } from '../src/delivery/channel.
 import { createSmsChannel } from '../src/delivery/sms/index.js'
 import { encodeSms } from '../src/delivery/sms/segments.js'
 import { smsDeliveryStatus } from '../src/delivery/sms/sms-store.js'
-import { smsText } from '../src/delivery/sms/sms-text.js'
+import { smsText } from '../src/domain/sms-text.js'
 import { JWT_SECRET, build, createTestDatabase, waitFor } from './helpers/app.js'
 import { TestSmsc } from './helpers/smsc.js'
 
@@ -64,6 +64,8 @@ t.test('GSM-7 when the text fits, UCS-2 otherwise; 153 septets / 67 characters p
   t.same(encodeSms('😀'.repeat(40), 1).parts.map((p) => p.length), [6 + 132, 6 + 28], 'a surrogate pair stays in one part')
   t.match(smsText('Buchung storniert: Quartalsbericht', 'Main Hall, Mo 10:00. Storniert von Ada.'), /^BookIT: Buchung storniert: Quartalsbericht\. Main Hall/)
   t.equal(encodeSms(smsText('x', '✓'.repeat(1000)), 1).parts.length, 3, 'texts are kept to three parts')
+  t.equal(smsText('Buchung „Review“', '1. Dez. 2026, 10:00\u202F–\u202F12:30'), 'BookIT: Buchung "Review". 1. Dez. 2026, 10:00 - 12:30', 'typographic characters in GSM-7 form')
+  t.match(encodeSms(smsText('Buchung „Review“', '10:00–12:30 Grüße'), 1), { encoding: 'GSM-7' })
 })
 
 t.test('a number that is not E.164 is refused as failed, never sent', async (t) => {

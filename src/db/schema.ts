@@ -104,6 +104,8 @@ export interface PreferenceTable {
   type: string
   email: boolean
   in_app: boolean
+  /** Null: the type's default (SMS_BY_DEFAULT). */
+  sms: ColumnType<boolean | null, boolean | null | undefined, boolean | null>
   updated_at: Timestamp
 }
 

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
-import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { type DisabledChannels, type PlannedNotification, disabledKey, enabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { publishNotificationsCreated } from '../live/notification-channel.js'
 
 export interface RecordResult {
@@ -34,14 +34,16 @@ async function disabledChannels(trx: Transaction<Database>, userIds: string[]): 
   if (userIds.length === 0) return new Set()
   const rows = await trx
     .selectFrom('preferences')
-    .select(['user_id', 'type', 'email', 'in_app'])
+    .select(['user_id', 'type', 'email', 'in_app', 'sms'])
     .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
-    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false)]))
+    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false), eb('sms', 'is not', null)]))
     .execute()
   const disabled = new Set<string>()
   for (const row of rows) {
     if (!row.email) disabled.add(disabledKey(row.user_id, row.type, 'email'))
     if (!row.in_app) disabled.add(disabledKey(row.user_id, row.type, 'inApp'))
+    if (row.sms === false) disabled.add(disabledKey(row.user_id, row.type, 'sms'))
+    if (row.sms === true) disabled.add(enabledKey(row.user_id, row.type, 'sms'))
   }
   return disabled
 }

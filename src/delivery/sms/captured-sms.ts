@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Channel, DeliveryJob, SendOutcome } from '../channel.js'
 import { encodeSms } from './segments.js'
-import { isE164 } from './sms-text.js'
+import { isE164 } from '../../domain/sms-text.js'
 
 /** Where development keeps the SMS it would have sent. */
 export const capturedSmsDir = (dataDir: string) => join(dataDir, 'sms')

@@ -4,7 +4,7 @@ import { createCapturedSmsChannel } from './captured-sms.js'
 import { encodeSms } from './segments.js'
 import { SmppSession, SmscConnectionLostError, SmscUnreachableError, statusName } from './smpp-session.js'
 import { acceptedParts, failDeliveryFromReceipt, recordReceipt, recordSubmittedPart, smsDeliveryStatus } from './sms-store.js'
-import { isE164 } from './sms-text.js'
+import { isE164 } from '../../domain/sms-text.js'
 
 export interface SmsChannelDeps extends Pick<ChannelDeps, 'config' | 'db' | 'log'> {
   /**
