@@ -44,9 +44,35 @@ export async function up(db: Kysely<any>): Promise<void> {
 
     -- SMS per type: null keeps the type's default (on only for the urgent ones).
     ALTER TABLE preferences ADD COLUMN sms boolean;
+
+    -- delivery.sent / delivery.failed webhooks, written by the database in the transaction
+    -- that changes a delivery's status, whichever code path does it: none lost or doubled.
+    -- One statement-level trigger: a batch of 100 emails marked sent costs one INSERT.
+    CREATE FUNCTION deliveries_webhook_events() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO deliveries (channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id)
+      SELECT 'webhook', NULL, e.id::text, 'delivery.' || n.status, n.notification_id, 'webhook', 'en',
+             jsonb_build_object(
+               'type', 'delivery.' || n.status,
+               'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               -- Never the destination or the payload: no addresses, numbers or secrets.
+               'data', jsonb_build_object('delivery', jsonb_build_object(
+                 'id', n.id, 'channel', n.channel, 'userId', n.user_id, 'notificationType', n.notification_type,
+                 'notificationId', n.notification_id, 'status', n.status, 'attempts', n.attempts, 'error', n.last_error))),
+             n.event_source, n.event_id
+      FROM new_rows n
+      JOIN old_rows o ON o.id = n.id
+      JOIN webhook_endpoints e ON e.enabled AND e.events @> ARRAY['delivery.' || n.status]
+      WHERE n.channel <> 'webhook'
+        AND ((o.status = 'pending' AND n.status IN ('sent', 'failed')) OR (o.status = 'sent' AND n.status = 'failed'));
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER deliveries_webhook_events AFTER UPDATE ON deliveries
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION deliveries_webhook_events();
   `.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`ALTER TABLE preferences DROP COLUMN sms; DROP TABLE sms_messages; DROP TABLE webhook_endpoints`.execute(db)
+  await sql`DROP TRIGGER deliveries_webhook_events ON deliveries; DROP FUNCTION deliveries_webhook_events(); ALTER TABLE preferences DROP COLUMN sms; DROP TABLE sms_messages; DROP TABLE webhook_endpoints`.execute(db)
 }

@@ -7,9 +7,11 @@ import { WebhookReceiver } from './helpers/webhook-receiver.js'
 // sent, retried on the Standard Webhooks schedule (the first retry comes after ~5 s).
 const receiver = new WebhookReceiver()
 const gone = new WebhookReceiver()
+const deliveryEvents = new WebhookReceiver()
 await receiver.start()
 await gone.start()
-t.teardown(() => Promise.all([receiver.stop(), gone.stop()]))
+await deliveryEvents.start()
+t.teardown(() => Promise.all([receiver.stop(), gone.stop(), deliveryEvents.stop()]))
 const { app } = await build(t, { DATABASE_URL: await createTestDatabase(t) })
 const operator = auth(app, 'ops-1', ['notifications:admin'])
 const publisher = auth(app, 'booking-service', ['events:publish'])
@@ -18,7 +20,9 @@ const register = async (url: string, events: string[]) => (await app.inject({ me
 const endpoint = await register(receiver.url, ['notification.created'])
 const goneEndpoint = await register(gone.url, ['notification.created'])
 await register(receiver.url, ['delivery.failed'])
+const deliveryEndpoint = await register(deliveryEvents.url, ['delivery.sent'])
 receiver.secrets = [endpoint.secret]
+deliveryEvents.secrets = [deliveryEndpoint.secret]
 gone.answer = () => ({ status: 410 })
 
 // Every message's first call fails with a 503; the retry is accepted.
@@ -43,13 +47,14 @@ t.test('every notification reaches the subscribed endpoint once, after a failed 
   t.ok(bodies.every((b) => b.type === 'notification.created'))
   t.same(new Set(bodies.map((b) => b.data.notification.id)), new Set(notifications.map((n) => n.id)), 'one message per notification')
 
-  await waitFor(async () => (await app.db.selectFrom('deliveries').select('id').where('channel', '=', 'webhook').where('status', '=', 'sent').execute()).length === 3, { what: 'webhook deliveries sent' })
-  const listed = (await app.inject({ url: '/v1/admin/deliveries?channel=webhook', headers: operator })).json<{ items: { status: string }[] }>()
-  t.equal(listed.items.length, 6, 'operators see the webhook deliveries (3 sent, 3 to the gone endpoint)')
+  const created = () => app.db.selectFrom('deliveries').select(['id', 'status', 'destination']).where('channel', '=', 'webhook').where('notification_type', '=', 'notification.created').execute()
+  await waitFor(async () => (await created()).filter((d) => d.destination === endpoint.id && d.status === 'sent').length === 3, { what: 'webhook deliveries sent' })
+  const listed = (await app.inject({ url: '/v1/admin/deliveries?channel=webhook&limit=100', headers: operator })).json<{ items: { id: string }[] }>()
+  t.ok((await created()).every((d) => listed.items.some((i) => i.id === d.id)), 'operators see the webhook deliveries')
 
   // The same events again: duplicates, nothing new planned.
   await app.inject({ method: 'POST', url: '/v1/events', headers: publisher, payload: events })
-  t.equal((await app.db.selectFrom('deliveries').select('id').where('channel', '=', 'webhook').execute()).length, 6)
+  t.equal((await created()).length, 6, 'still 3 to each endpoint')
 })
 
 t.test('an endpoint answering 410 is disabled through the pipeline, with the reason', async (t) => {
@@ -61,4 +66,18 @@ t.test('an endpoint answering 410 is disabled through the pipeline, with the rea
   await app.inject({ method: 'POST', url: '/v1/events', headers: publisher, payload: userCreated({ id: 'u-56', email: 'u56@example.com', name: 'Fifty Six' }) })
   await waitFor(() => callsPerId.size === 4 && [...callsPerId.values()].every((n) => n === 2), { timeout: 60_000, what: 'the new notification at the working endpoint' })
   t.equal(gone.calls.length, before, 'a disabled endpoint gets no new deliveries')
+})
+
+t.test('delivery.sent: each email the pipeline sends is announced once, without address or payload', async (t) => {
+  const emails = await waitFor(async () => {
+    const rows = await app.db.selectFrom('deliveries').select(['id', 'status']).where('channel', '=', 'email').execute()
+    return rows.length > 0 && rows.every((r) => r.status === 'sent') && rows
+  }, { what: 'emails sent' })
+  await waitFor(() => deliveryEvents.calls.length >= emails.length, { timeout: 30_000, what: 'a delivery.sent call per email' })
+  const bodies = deliveryEvents.calls.map((c) => JSON.parse(c.body) as { type: string; data: { delivery: { id: string; channel: string; status: string } } })
+  t.ok(deliveryEvents.calls.every((c) => c.verifiedBy.length === 1), 'signed')
+  t.ok(bodies.every((b) => b.type === 'delivery.sent' && b.data.delivery.channel === 'email' && b.data.delivery.status === 'sent'))
+  t.same(bodies.map((b) => b.data.delivery.id).sort(), emails.map((e) => e.id).sort(), 'one per email, none twice')
+  t.notMatch(deliveryEvents.calls.map((c) => c.body).join('\n'), /@example\.com/, 'no addresses')
+  t.notOk(bodies.some((b) => b.data.delivery.channel === 'webhook'), 'webhook deliveries are not announced (no loop)')
 })
