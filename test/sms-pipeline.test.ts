@@ -3,6 +3,7 @@ import t from 'tap'
 import { insertDeliveries } from '../src/delivery/delivery-store.js'
 import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 import { TestSmsc } from './helpers/smsc.js'
+import { WebhookReceiver } from './helpers/webhook-receiver.js'
 
 // SMS through the real delivery pipeline and a real SMPP server: a delivery row as planning
 // writes it, sent, then failed by the SMSC's receipt, retried by an operator.
@@ -11,6 +12,11 @@ await smsc.start()
 t.teardown(() => smsc.stop())
 const { app, logs } = await build(t, { DATABASE_URL: await createTestDatabase(t), SMS_URL: smsc.url() })
 const operator = auth(app, 'ops-1', ['notifications:admin'])
+const receiver = new WebhookReceiver()
+await receiver.start()
+t.teardown(() => receiver.stop())
+const endpoint = (await app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: operator, payload: { url: receiver.url, events: ['delivery.sent', 'delivery.failed', 'delivery.delivered'] } })).json()
+receiver.secrets = [endpoint.secret]
 
 const status = async (id: string) => (await app.db.selectFrom('deliveries').select(['status', 'last_error']).where('id', '=', id).executeTakeFirstOrThrow())
 
@@ -33,5 +39,11 @@ t.test('an SMS is sent by the pipeline; an UNDELIV receipt fails it; an operator
   await waitFor(async () => (await status(id)).status === 'sent', { what: 'sent after the retry' })
   t.equal(smsc.submits[1]?.text, text)
   t.equal(await smsc.receipt(String(smsc.submits[1]?.messageId), 'DELIVRD'), 0)
+  // Operators' endpoint heard the whole story: sent, failed (the receipt), sent, delivered.
+  await waitFor(() => receiver.calls.length === 4, { what: 'four delivery webhooks' })
+  const events = receiver.calls.map((c) => JSON.parse(c.body) as { type: string; data: { delivery: { id: string; channel: string } } })
+  t.same(events.map((e) => e.type).sort(), ['delivery.delivered', 'delivery.failed', 'delivery.sent', 'delivery.sent'])
+  t.ok(events.every((e) => e.data.delivery.id === id && e.data.delivery.channel === 'sms'))
+  t.ok(receiver.calls.every((c) => c.verifiedBy.length === 1))
   t.notMatch(logs.text, smsc.password, 'the SMSC password is never logged')
 })

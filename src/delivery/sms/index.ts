@@ -3,14 +3,15 @@ import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.
 import { createCapturedSmsChannel } from './captured-sms.js'
 import { encodeSms } from './segments.js'
 import { SmppSession, SmscConnectionLostError, SmscUnreachableError, statusName } from './smpp-session.js'
-import { acceptedParts, failDeliveryFromReceipt, recordReceipt, recordSubmittedPart, smsDeliveryStatus } from './sms-store.js'
+import { acceptedParts, announceDelivered, failDeliveryFromReceipt, recordReceipt, recordSubmittedPart, smsDeliveryStatus } from './sms-store.js'
 import { isE164 } from '../../domain/sms-text.js'
 
 export interface SmsChannelDeps extends Pick<ChannelDeps, 'config' | 'db' | 'log'> {
   /**
    * Told when receipts make a delivery final. Default: a failed one moves its delivery to
    * `failed` with the receipt's status; a delivered one stays `sent` (the deliveries table
-   * has no `delivered` state), its parts marked delivered in sms_messages.
+   * has no `delivered` state), its parts marked delivered in sms_messages, and endpoints
+   * subscribed to `delivery.delivered` are told.
    */
   onDeliveryReceipt?: (deliveryId: string, status: 'delivered' | 'failed', stat: string) => Promise<void>
   /** Tuning for tests: pauses and timeouts of the SMPP session. */
@@ -51,6 +52,7 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
     deps.onDeliveryReceipt ??
     (async (deliveryId: string, status: 'delivered' | 'failed', stat: string) => {
       if (status === 'failed') await failDeliveryFromReceipt(db, deliveryId, `the SMSC reported it undelivered (receipt stat:${stat})`)
+      else await announceDelivered(db, deliveryId)
     })
   // Message ids accepted by the SMSC whose row is not written yet.
   const pendingIds = new Set<string>()

@@ -58,3 +58,23 @@ export async function failDeliveryFromReceipt(db: Kysely<Database>, deliveryId: 
     .where('status', '=', 'sent')
     .execute()
 }
+
+/**
+ * A delivered receipt leaves the delivery `sent` (there is no later state), so its
+ * `delivery.delivered` webhooks are written here, in the shape the status trigger uses.
+ */
+export async function announceDelivered(db: Kysely<Database>, deliveryId: string): Promise<void> {
+  await sql`
+    INSERT INTO deliveries (channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id)
+    SELECT 'webhook', NULL, e.id::text, 'delivery.delivered', d.notification_id, 'webhook', 'en',
+           jsonb_build_object(
+             'type', 'delivery.delivered',
+             'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'data', jsonb_build_object('delivery', jsonb_build_object(
+               'id', d.id, 'channel', d.channel, 'userId', d.user_id, 'notificationType', d.notification_type,
+               'notificationId', d.notification_id, 'status', 'delivered', 'attempts', d.attempts, 'error', NULL))),
+           d.event_source, d.event_id
+    FROM deliveries d
+    JOIN webhook_endpoints e ON e.enabled AND e.events @> ARRAY['delivery.delivered']
+    WHERE d.id = ${deliveryId} AND d.channel = 'sms'`.execute(db)
+}
