@@ -120,6 +120,7 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
 
   return {
     name: 'sms',
+    server: 'SMSC',
     async send(job, signal) {
       try {
         return await send(job, signal)
