@@ -1,7 +1,7 @@
 import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database, PreferenceTable } from '../db/schema.js'
 import { ALWAYS_EMAILED, NOTIFICATION_TYPES, type NotificationType, PREFERENCE_CHANNELS, type PreferenceChannel, defaultSetting } from '../domain/notification-types.js'
-import { type DisabledChannels, disabledKey } from '../domain/plan-effects.js'
+import { type DisabledChannels, disabledKey, enabledKey } from '../domain/plan-effects.js'
 
 export type ChannelPreference = Record<PreferenceChannel, boolean>
 
@@ -55,6 +55,8 @@ export async function disabledChannels(trx: Transaction<Database> | Kysely<Datab
       for (const channel of PREFERENCE_CHANNELS) {
         const key = disabledKey(user, type, channel)
         if (!(chosen.get(key) ?? defaultSetting(type, channel))) disabled.add(key)
+        // An SMS chosen on for a type that is off by default, as plan-effects also reads it.
+        else if (channel === 'sms' && chosen.get(key) === true) disabled.add(enabledKey(user, type, 'sms'))
       }
     }
   }
