@@ -35,15 +35,14 @@ async function main(): Promise<void> {
 
   // "Embedded" is said only of what runs inside this process; other missing services are
   // named with the variable that replaces their stand-in.
-  const standIns = [
-    !config.amqpUrl && 'no broker, events over POST /v1/events only (set AMQP_URL for RabbitMQ)',
-    !config.smtpUrl && `emails written to ${config.dataDir}/mail as .eml files (set SMTP_URL to send them)`,
-  ].filter(Boolean)
-  if (embedded) {
-    app.log.info(`Embedded mode: PostgreSQL embedded in ${config.dataDir}${standIns.length ? `; ${standIns.join('; ')}` : ''}. Set DATABASE_URL to use a PostgreSQL server.`)
-  } else if (standIns.length > 0) {
-    app.log.info(`Using PostgreSQL at DATABASE_URL; ${standIns.join('; ')}.`)
-  }
+  const standIns: [string, string][] = []
+  if (!config.amqpUrl) standIns.push(['no broker (events over POST /v1/events only)', 'AMQP_URL'])
+  if (!config.smtpUrl) standIns.push([`emails written to ${config.dataDir}/mail as .eml files`, 'SMTP_URL'])
+  const described = standIns.map(([what]) => what)
+  const variables = [...(embedded ? ['DATABASE_URL'] : []), ...standIns.map(([, variable]) => variable)]
+  const advice = variables.length > 0 ? ` Set ${variables.join(', ')} to use real services.` : ''
+  if (embedded) app.log.info(`Embedded mode: ${[`PostgreSQL embedded in ${config.dataDir}`, ...described].join('; ')}.${advice}`)
+  else if (described.length > 0) app.log.info(`PostgreSQL at DATABASE_URL; ${described.join('; ')}.${advice}`)
 
   // SIGTERM/SIGINT: stop consuming, finish what is in flight, close HTTP, broker and database.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

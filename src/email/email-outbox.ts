@@ -1,8 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database, EmailOutboxRow, EmailStatus } from '../db/schema.js'
-
-/** Payload keys that must not outlive the email's final state (sent or failed). */
-const SECRET_PAYLOAD_KEYS = ['temporaryPassword']
+import { SECRET_DATA_KEYS as SECRET_PAYLOAD_KEYS } from '../domain/events.js'
 const eraseSecrets = sql<string>`payload - ${SECRET_PAYLOAD_KEYS}::text[]`
 
 /**

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { type BookitEvent, MAX_EVENT_BYTES, tooLarge, validateEvent } from '../domain/events.js'
 import { HttpError, badRequest } from '../http-errors.js'
+import { allowedSources } from '../plugins/auth.js'
 import { BearerAuth, errors } from '../schemas/common.js'
 
 const MAX_EVENTS_PER_REQUEST = 500
@@ -48,6 +49,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         if (result.ok) events.push(result.event)
       }
+      // One publisher cannot claim another's (source, id) pairs and pre-empt its events.
+      const sources = allowedSources(request.user)
+      const foreign = events.find((e) => !sources.includes(e.source))
+      if (foreign) throw new HttpError(403, `this token may not publish events with source "${foreign.source}" (allowed: ${sources.join(', ')})`)
       const receivedAt = performance.now()
       const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))
       return reply.code(202).send({ accepted: result.processed.length, duplicates: result.duplicates.length })
