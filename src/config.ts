@@ -214,7 +214,10 @@ export function loadConfig(env: Env = process.env): Config {
     return value
   }, 'BookIT <no-reply@bookit.local>')
 
+  const problemsBeforeJwt = problems.length
   const jwt = check(() => jwtConfig(env, production, dataDir), { algorithm: 'HS256', secret: '' } as JwtConfig)
+  // Without a usable JWT key the unsubscribe key cannot be derived: that is the same problem, reported once.
+  const jwtUsable = problems.length === problemsBeforeJwt
   if (jwt.algorithm === 'HS256' && text(env, 'JWT_SECRET') && isWeakSecret(jwt.secret)) {
     const weak = 'is guessable (few distinct characters or a short piece repeated); use a random value, e.g. `openssl rand -base64 48`'
     if (production) check(() => fail('JWT_SECRET', weak), undefined)
@@ -222,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const unsubscribeSecret = check(() => {
     const value = text(env, 'UNSUBSCRIBE_SECRET') ?? (jwt.algorithm === 'HS256' && jwt.secret ? `unsubscribe:${jwt.secret}` : undefined)
+    if (!value && !jwtUsable) return ''
     if (!value) return fail('UNSUBSCRIBE_SECRET', 'must be set when tokens are verified with JWT_PUBLIC_KEY')
     if (value.length < 32) fail('UNSUBSCRIBE_SECRET', 'must be at least 32 characters')
     if (text(env, 'UNSUBSCRIBE_SECRET') && isWeakSecret(value)) {
