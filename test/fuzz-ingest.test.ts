@@ -5,7 +5,7 @@ import t from 'tap'
 import { EVENT_TYPES, parseEvent, validateEvent } from '../src/domain/events.js'
 import { BulkRead, ListQuery, PreferenceChanges } from '../src/schemas/notification.js'
 import { brokerNames, build, createTestDatabase, drainQueue, publish, queueDepth, token, waitFor } from './helpers/app.js'
-import { SAMPLE_SOURCES } from './helpers/events.js'
+import { SAMPLE_SOURCES, bookingCancelled, bookingCreated, userCreated } from './helpers/events.js'
 import { type BrokenInput, broken, fromSchema, probeEvent, validEvent } from './helpers/fuzz-inputs.js'
 import { SmtpSink } from './helpers/smtp-sink.js'
 
@@ -60,6 +60,40 @@ t.test('over HTTP: every broken event, alone or in an array, answers 2xx or 4xx,
   )
   t.ok(statuses.get(400), 'broken events were refused')
   t.comment(`HTTP statuses: ${JSON.stringify(Object.fromEntries(statuses))}`)
+})
+
+t.test('NUL and a lone surrogate in every string field of every event type, one at a time: 400 naming the field', async (t) => {
+  const person = { id: 'u-full', email: 'full@example.com', name: 'Full Person', locale: 'de-DE', phone: '+4915112345678', timeZone: 'Europe/Berlin' }
+  const full = [
+    userCreated(person, { temporaryPassword: 'x', activationUrl: 'https://bookit.example.com/activate?t=1' }),
+    bookingCreated({ user: person, admins: [person], hall: { timeZone: 'Europe/Berlin' }, booking: { notes: 'notes' } }),
+    bookingCancelled({ user: person, admins: [person], reason: 'a reason', booking: { notes: 'notes' } }),
+  ].map((event) => ({ ...event, subject: 'subject' }))
+  let checked = 0
+  for (const event of full) {
+    const paths: string[][] = []
+    const walk = (value: unknown, path: string[]) => {
+      if (typeof value === 'string') paths.push(path)
+      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k])
+    }
+    walk(event, [])
+    for (const path of paths) {
+      for (const bad of ['\u0000', '\ud800']) {
+        const copy = structuredClone(event) as Record<string, unknown>
+        let parent = copy as Record<string, unknown>
+        for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>
+        const last = path.at(-1)!
+        parent[last] = `${parent[last] as string}${bad}`
+        if (last !== 'temporaryPassword') (copy.data as Record<string, unknown>).temporaryPassword = `${tag}${++counter}`
+        const response = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${publisher(checked)}`, 'content-type': 'application/json' }, payload: JSON.stringify(copy) })
+        const where = path.join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]')
+        t.equal(response.statusCode, 400, `${event.type} ${where} + ${bad === '\u0000' ? 'NUL' : 'lone surrogate'}`)
+        t.match(response.json().message, where, 'the message names the field')
+        checked++
+      }
+    }
+  }
+  t.ok(checked > 60, `${checked} field-and-character cases`)
 })
 
 t.test('other request bodies, queries and ids, broken the same way: never a 5xx', async (t) => {
