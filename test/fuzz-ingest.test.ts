@@ -79,7 +79,7 @@ t.test('NUL and a lone surrogate in every string field of every event type, one 
     walk(event, [])
     for (const path of paths) {
       for (const bad of ['\u0000', '\ud800']) {
-        const copy = structuredClone(event) as Record<string, unknown>
+        const copy = JSON.parse(JSON.stringify(event)) as Record<string, unknown>
         let parent = copy as Record<string, unknown>
         for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>
         const last = path.at(-1)!
