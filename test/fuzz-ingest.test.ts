@@ -160,7 +160,7 @@ t.test('over AMQP: every broken message is processed or dead-lettered with a rea
 t.test('no temporary password in any log line or anywhere in the database', async (t) => {
   // Accepted user.created events send a welcome email, which erases its secret: wait for them all.
   await waitFor(async () => {
-    const { count } = await app.db.selectFrom('email_outbox').select((eb) => eb.fn.countAll<number>().as('count')).where('status', '=', 'pending').executeTakeFirstOrThrow()
+    const { count } = await app.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('count')).where('status', '=', 'pending').executeTakeFirstOrThrow()
     return Number(count) === 0
   }, { what: 'every email sent', timeout: 60_000 })
   t.ok(counter > 0, `${counter} secrets were sent in`)
