@@ -84,11 +84,13 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   // Text PostgreSQL refuses (NUL, lone surrogates) and absurd nesting are refused for every
   // route, before its schema and handler: a 400 naming the field, never an insert that fails.
-  app.addHook('preValidation', async (request) => {
+  // Callback style: no promise per request on the hot read paths.
+  app.addHook('preValidation', (request, _reply, done) => {
     for (const [part, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
       const problem = unstorableInputProblem(value)
-      if (problem) throw Object.assign(new Error(`${part === 'body' ? '' : `${part}: `}${problem}`), { statusCode: 400 })
+      if (problem) return done(Object.assign(new Error(`${part === 'body' ? '' : `${part}: `}${problem}`), { statusCode: 400 }))
     }
+    done()
   })
 
   app.decorate('config', config)
