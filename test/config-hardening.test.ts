@@ -67,6 +67,11 @@ t.test('behind a trusted proxy the unsubscribe rate limit counts each client, no
   t.equal((await unsubscribe(trusted, '203.0.113.1')).statusCode, 429, 'the 31st call of one client is limited')
   t.equal((await unsubscribe(trusted, '203.0.113.2')).statusCode, 400, 'another client behind the same proxy is not')
 
+  const oneHop = (await build(t, { DATABASE_URL: databaseUrl, TRUST_PROXY: '1' }, { startWorkers: false, migrate: false })).app
+  for (let i = 0; i < 30; i++) await unsubscribe(oneHop, '198.51.100.1')
+  t.equal((await unsubscribe(oneHop, '198.51.100.1')).statusCode, 429, 'a hop count works the same way')
+  t.equal((await unsubscribe(oneHop, '198.51.100.2')).statusCode, 400)
+
   const untrusted = (await build(t, { DATABASE_URL: databaseUrl }, { startWorkers: false, migrate: false })).app
   for (let i = 0; i < 30; i++) await unsubscribe(untrusted, `203.0.113.${i}`)
   t.equal((await unsubscribe(untrusted, '203.0.113.99')).statusCode, 429, 'without TRUST_PROXY a forged X-Forwarded-For does not escape the limit')
