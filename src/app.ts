@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { join } from 'node:path'
+import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import { Ajv } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
@@ -25,6 +26,7 @@ import adminRoutes from './routes/admin.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
+import notificationStreamRoute from './routes/notification-stream.js'
 import notificationRoutes from './routes/notifications.js'
 import preferenceRoutes from './routes/preferences.js'
 import unsubscribeRoutes from './routes/unsubscribe.js'
@@ -51,6 +53,9 @@ export interface BuildOptions {
   startWorkers?: boolean
   sseHeartbeatMs?: number
   databasePoolSize?: number
+  /** Fastify's requestTimeout and connectionTimeout (tests shorten them). */
+  requestTimeoutMs?: number
+  connectionTimeoutMs?: number
 }
 
 const VERSION = '0.1.0'
@@ -72,6 +77,15 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     // Client addresses (rate limits, logs) come from X-Forwarded-For only through these proxies.
     // A hop count as a function: Fastify supports numbers, but its types do not say so.
     trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : (config.trustProxy ?? false),
+    // A client has this long to send its whole request (headers and body): a slow body
+    // cannot hold a socket. Node counts it up to the end of the request only, so a long
+    // response such as an SSE stream is not cut by it.
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    // Also given to the server at creation: set only afterwards (as Fastify does), Node 20
+    // never cut a slow body (measured). Node looks every 30 s by default; 5 s at most here.
+    http: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: Math.min(5_000, Math.ceil((options.requestTimeoutMs ?? 30_000) / 2)) },
+    // Idle sockets are closed after this; an SSE stream writes a heartbeat more often.
+    connectionTimeout: options.connectionTimeoutMs ?? 120_000,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Query strings and params arrive as text, so their numbers are coerced; JSON bodies are
@@ -139,6 +153,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Bearer tokens, not cookies: no credentials mode. No origins listed: no CORS headers at all.
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, exposedHeaders: ['retry-after'], maxAge: 600 })
 
   await app.register(rateLimit, {
     global: false,
@@ -151,14 +167,15 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(metrics)
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
-  await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers })
+  await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
   await app.register(retention, { config, run: workers })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
-  await app.register(notificationRoutes, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
+  await app.register(notificationRoutes)
+  await app.register(notificationStreamRoute, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(preferenceRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)

@@ -42,6 +42,11 @@ export interface Config {
   /** Proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDR ranges; `undefined`: none. */
   trustProxy: number | string[] | undefined
   email: EmailDeliveryConfig
+  /** Origins browsers may call the API from (CORS); empty: none. */
+  corsOrigins: string[]
+  /** Open SSE streams: per user (the oldest is closed past it) and per instance (503 past it). */
+  sseMaxStreamsPerUser: number
+  sseMaxStreams: number
   /** Settings that work but deserve a look; logged once at start. */
   warnings: readonly string[]
 }
@@ -296,6 +301,14 @@ export function loadConfig(env: Env = process.env): Config {
     concurrency: check(() => integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50), 5),
   }
 
+  const corsOrigins = check(() => {
+    const origins = (text(env, 'CORS_ORIGINS')?.split(',') ?? (production ? [] : [appUrl])).map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean)
+    for (const origin of origins) {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail('CORS_ORIGINS', `must be comma-separated origins such as https://app.example.com (got "${origin}")`)
+    }
+    return origins
+  }, [] as string[])
+
   const config: Config = {
     env: nodeEnv as Config['env'],
     port,
@@ -320,6 +333,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     trustProxy: check(() => trustProxy(env), undefined),
     email: Object.freeze(email),
+    corsOrigins,
+    sseMaxStreamsPerUser: check(() => integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000), 10),
+    sseMaxStreams: check(() => integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000), 10_000),
     warnings: Object.freeze(warnings),
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -2,7 +2,7 @@ import { type LoggerOptions, stdSerializers } from 'pino'
 import { SECRET_DATA_KEYS } from './domain/events.js'
 
 /** Query parameters that carry credentials; their values never reach a log line. */
-const SECRET_QUERY_PARAMS = ['access_token', 'token']
+const SECRET_QUERY_PARAMS = ['access_token', 'token', 'ticket']
 
 /**
  * Fields of a PostgreSQL error (and of query wrappers) that quote the data: `where` and

@@ -10,6 +10,8 @@ export interface Database {
   email_outbox: EmailOutboxTable
   instances: InstanceTable
   preferences: PreferenceTable
+  notification_changes: NotificationChangeTable
+  stream_tickets: StreamTicketTable
 }
 
 /** Set by a column default when not given. */
@@ -32,6 +34,8 @@ export interface NotificationTable {
   data: JSONColumnType<Record<string, unknown>, string, string>
   created_at: Timestamp
   read_at: NullableTimestamp
+  seen_at: NullableTimestamp
+  archived_at: NullableTimestamp
   event_source: string
   event_id: string
 }
@@ -103,4 +107,23 @@ export interface PreferenceTable {
   email: boolean
   in_app: boolean
   updated_at: Timestamp
+}
+
+export type NotificationChangeKind = 'created' | 'updated' | 'deleted' | 'cleared'
+
+/** Written by triggers on `notifications` only (see the inbox-change-feed migration). */
+export interface NotificationChangeTable {
+  seq: Generated<number>
+  user_id: string
+  notification_id: string | null
+  kind: NotificationChangeKind
+  changed_at: Timestamp
+}
+export type NotificationChangeRow = Selectable<NotificationChangeTable>
+
+export interface StreamTicketTable {
+  ticket_hash: string
+  user_id: string
+  token_expires_at: Timestamp
+  expires_at: Timestamp
 }

@@ -3,7 +3,6 @@ import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
-import { publishNotificationsCreated } from '../live/notification-channel.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -92,8 +91,7 @@ export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]):
     }
     const inserted = await insertNotifications(trx, notifications)
     await insertDeliveries(trx, deliveries)
-    // Delivered to listeners on every replica only when this transaction commits.
-    await publishNotificationsCreated(trx, inserted)
+    // Listeners on every replica hear of the new rows from the table's trigger, on commit.
     return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
   })
 }
