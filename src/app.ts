@@ -11,7 +11,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import type { Config } from './config.js'
 import { isDateTime } from './domain/date-time.js'
 import { unstorableInputProblem } from './domain/storable-input.js'
-import { isDataException } from './db/errors.js'
+import { isDataException, isUnreachable } from './db/errors.js'
 import { loggerOptions } from './logger.js'
 import { ErrorResponse } from './schemas/common.js'
 import { Notification } from './schemas/notification.js'
@@ -61,11 +61,6 @@ export interface BuildOptions {
 const VERSION = '0.1.0'
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
-
-/** Errors from pg and the network that mean "the database cannot be used right now". */
-function isUnavailable(err: { code?: string; message?: string }): boolean {
-  return /^(08|57P|53)/.test(err.code ?? '') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err.code ?? '') || /Connection terminated|timeout exceeded when trying to connect/i.test(err.message ?? '')
-}
 
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? loggerOptions(config.logLevel)
@@ -120,7 +115,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
       request.log.warn({ err: error }, 'input refused by the database')
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the request holds a value the database cannot store (invalid text or a number or date out of range)' })
     }
-    if (isUnavailable(error)) {
+    if (isUnreachable(error)) {
       request.log.error({ err: error }, 'database unavailable')
       return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is unavailable; try again shortly' })
     }

@@ -25,6 +25,12 @@ export interface Config {
   amqpQueue: string
   /** Messages held unacknowledged at once; also the largest batch committed in one transaction. */
   amqpPrefetch: number
+  /** Type of the queues the service creates; an existing queue keeps its type. */
+  amqpQueueType: 'quorum' | 'classic'
+  /** Deliveries of one message (quorum queues) before the broker dead-letters it. */
+  amqpDeliveryLimit: number
+  /** Readiness reports the consumer stalled after this long without a commit while messages wait. */
+  amqpStallAfterMs: number
   /** `undefined` means emails are written to `dataDir/mail/*.eml`. */
   smtpUrl: string | undefined
   mailFrom: string
@@ -282,6 +288,12 @@ export function loadConfig(env: Env = process.env): Config {
   }, '')
   const appUrl = check(() => (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, ''), '')
 
+  const amqpQueueType = check(() => {
+    const value = text(env, 'AMQP_QUEUE_TYPE') ?? 'quorum'
+    if (value !== 'quorum' && value !== 'classic') fail('AMQP_QUEUE_TYPE', `must be quorum or classic (got "${value}")`)
+    return value
+  }, 'quorum')
+
   const dispatch = check(() => {
     const value = text(env, 'EMAIL_DISPATCH') ?? 'on'
     if (value !== 'on' && value !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${value}")`)
@@ -319,6 +331,9 @@ export function loadConfig(env: Env = process.env): Config {
     amqpExchange: check(() => name(env, 'AMQP_EXCHANGE', 'bookit.events'), ''),
     amqpQueue: check(() => name(env, 'AMQP_QUEUE', 'notifications'), ''),
     amqpPrefetch: check(() => integer(env, 'AMQP_PREFETCH', 500, 1, 10_000), 500),
+    amqpQueueType,
+    amqpDeliveryLimit: check(() => integer(env, 'AMQP_DELIVERY_LIMIT', 10, 1, 1_000), 10),
+    amqpStallAfterMs: check(() => integer(env, 'AMQP_STALL_AFTER_MS', 60_000, 100, 3_600_000), 60_000),
     smtpUrl,
     mailFrom,
     jwt,

@@ -12,6 +12,7 @@ export interface Database {
   preferences: PreferenceTable
   notification_changes: NotificationChangeTable
   stream_tickets: StreamTicketTable
+  booking_states: BookingStateTable
 }
 
 /** Set by a column default when not given. */
@@ -126,4 +127,11 @@ export interface StreamTicketTable {
   user_id: string
   token_expires_at: Timestamp
   expires_at: Timestamp
+}
+
+export interface BookingStateTable {
+  booking_id: string
+  cancelled_at: NullableTimestamp
+  last_event_time: NullableTimestamp
+  updated_at: Timestamp
 }
