@@ -23,6 +23,7 @@ import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import adminWebhookRoutes from './routes/admin-webhooks.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
@@ -174,6 +175,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(preferenceRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
+  await app.register(adminWebhookRoutes)
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })

@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
+import ipaddr from 'ipaddr.js'
 
 /** Thrown for any configuration the service cannot start with; one line per problem, each naming its variable. */
 export class ConfigError extends Error {
@@ -55,6 +56,24 @@ export interface Config {
   sseMaxStreams: number
   /** Settings that work but deserve a look; logged once at start. */
   warnings: readonly string[]
+  sms: SmsConfig
+  webhooks: WebhookConfig
+}
+
+export interface SmsConfig {
+  /** `smpp://user:pass@host:port`; holds a password, never logged. `undefined`: captured in `dataDir/sms/` (not in production). */
+  url: string | undefined
+  /** Sender: an alphanumeric name (up to 11 characters) or a number. */
+  from: string
+  /** Submits sent and not yet answered by the SMSC at once. */
+  window: number
+}
+
+export interface WebhookConfig {
+  /** Refuse endpoints that resolve to loopback, private, link-local or metadata addresses (on in production). */
+  blockPrivateAddresses: boolean
+  /** Host names, addresses or CIDR ranges exempt from that refusal (`WEBHOOK_ALLOWED_HOSTS`). */
+  allowedHosts: string[]
 }
 
 export interface EmailDeliveryConfig {
@@ -205,6 +224,25 @@ function jwtConfig(env: Env, production: boolean, dataDir: string): JwtConfig {
   return { algorithm: 'HS256', secret: developmentSecret(dataDir) }
 }
 
+function smsConfig(env: Env): SmsConfig {
+  const from = text(env, 'SMS_FROM') ?? 'BookIT'
+  // SMPP source addresses: an alphanumeric name fits 11 characters, a number up to 15 digits.
+  if (!/^(?:\+?\d{1,15}|[A-Za-z0-9 ]{1,11})$/.test(from)) fail('SMS_FROM', `must be a number (up to 15 digits) or up to 11 letters and digits (got "${from}")`)
+  return Object.freeze({ url: url(env, 'SMS_URL', ['smpp:', 'ssmpp:']), from, window: integer(env, 'SMS_WINDOW', 10, 1, 100) })
+}
+
+function webhookConfig(env: Env, production: boolean): WebhookConfig {
+  const raw = text(env, 'WEBHOOK_ALLOWED_HOSTS')
+  const allowedHosts = raw === undefined ? [] : raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+  for (const entry of allowedHosts) {
+    const isRange = entry.includes('/') && (() => { try { ipaddr.parseCIDR(entry); return true } catch { return false } })()
+    if (!isRange && !ipaddr.isValid(entry) && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(entry)) {
+      fail('WEBHOOK_ALLOWED_HOSTS', `must list host names, addresses or CIDR ranges separated by commas (got "${entry}")`)
+    }
+  }
+  return Object.freeze({ blockPrivateAddresses: production, allowedHosts })
+}
+
 export function loadConfig(env: Env = process.env): Config {
   // Every problem is collected and reported together, one line each: a deployment is fixed
   // in one round instead of one restart per missing setting.
@@ -351,6 +389,9 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     sseMaxStreamsPerUser: check(() => integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000), 10),
     sseMaxStreams: check(() => integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000), 10_000),
+    // The fallbacks never escape: any problem recorded here ends in the ConfigError below.
+    sms: check(() => smsConfig(env), undefined as unknown as SmsConfig),
+    webhooks: check(() => webhookConfig(env, production), undefined as unknown as WebhookConfig),
     warnings: Object.freeze(warnings),
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const standIns: [string, string][] = []
   if (!config.amqpUrl) standIns.push(['no broker (events over POST /v1/events only)', 'AMQP_URL'])
   if (!config.smtpUrl) standIns.push([`emails written to ${config.dataDir}/mail as .eml files`, 'SMTP_URL'])
+  if (!config.sms.url && config.env !== 'production') standIns.push([`SMS written to ${config.dataDir}/sms as text files`, 'SMS_URL'])
   const described = standIns.map(([what]) => what)
   const variables = [...(embedded ? ['DATABASE_URL'] : []), ...standIns.map(([, variable]) => variable)]
   const advice = variables.length > 0 ? ` Set ${variables.join(', ')} to use real services.` : ''

@@ -113,7 +113,7 @@ t.test('with DATABASE_URL and AMQP_URL set, the start line does not claim embedd
   t.teardown(() => service.child.kill('SIGTERM'))
   await waitForOutput(service, /Server listening/, 60_000)
   t.notMatch(service.output(), /Embedded mode/, 'nothing is embedded')
-  t.match(service.output(), /emails written to .*mail as \.eml files\. Set SMTP_URL to use real services/, 'the one stand-in is named with its variable')
+  t.match(service.output(), /emails written to .*mail as \.eml files.*\. Set SMTP_URL(, SMS_URL)? to use real services/, 'each stand-in is named with its variable')
   t.notMatch(service.output(), /no broker/)
   service.child.kill('SIGTERM')
   await service.exited
