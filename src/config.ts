@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { type VapidKeys, generateVapidKeys, vapidKeyProblem } from './delivery/web-push/vapid-keys.js'
 
 /** Thrown for any configuration the service cannot start with; the message names the variable. */
 export class ConfigError extends Error {
@@ -39,6 +40,13 @@ export interface Config {
   retentionBatchSize: number
   logLevel: string
   email: EmailDeliveryConfig
+  /** `undefined` means Web Push is off (production without VAPID keys). */
+  webPush: WebPushConfig | undefined
+}
+
+export interface WebPushConfig extends VapidKeys {
+  /** The VAPID `sub`: a mailto: or https: contact for push service operators. */
+  subject: string
 }
 
 export interface EmailDeliveryConfig {
@@ -135,6 +143,53 @@ function jwtConfig(env: Env, production: boolean, dataDir: string): JwtConfig {
   return { algorithm: 'HS256', secret: developmentSecret(dataDir) }
 }
 
+/** Like the JWT secret: kept in DATA_DIR so subscriptions made in development survive a restart. */
+function developmentVapidKeys(dataDir: string): VapidKeys {
+  const file = join(dataDir, 'dev-vapid-keys.json')
+  let keys: VapidKeys
+  try {
+    keys = JSON.parse(readFileSync(file, 'utf8')) as VapidKeys
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fail('WEB_PUSH_PUBLIC_KEY', `is unset and DATA_DIR/dev-vapid-keys.json cannot be read; delete it to generate new development keys`)
+    keys = generateVapidKeys()
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(file, JSON.stringify(keys) + '\n', { mode: 0o600 })
+    return keys
+  }
+  if (typeof keys?.publicKey !== 'string' || typeof keys.privateKey !== 'string' || vapidKeyProblem(keys)) {
+    fail('WEB_PUSH_PUBLIC_KEY', `is unset and DATA_DIR/dev-vapid-keys.json is not a VAPID key pair; delete it to generate new development keys`)
+  }
+  return keys
+}
+
+/**
+ * VAPID keys must be the same on every replica and across restarts (each subscription is
+ * bound to the public key), so production never generates them: without them push is off
+ * and the rest of the service runs, as with SMS_URL unset.
+ */
+function webPushConfig(env: Env, production: boolean, dataDir: string, mailFrom: string): WebPushConfig | undefined {
+  const publicKey = text(env, 'WEB_PUSH_PUBLIC_KEY')
+  const privateKey = text(env, 'WEB_PUSH_PRIVATE_KEY')
+  if (publicKey && !privateKey) fail('WEB_PUSH_PRIVATE_KEY', 'must be set together with WEB_PUSH_PUBLIC_KEY')
+  if (privateKey && !publicKey) fail('WEB_PUSH_PUBLIC_KEY', 'must be set together with WEB_PUSH_PRIVATE_KEY')
+  const subject = text(env, 'WEB_PUSH_SUBJECT')
+  if (subject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) fail('WEB_PUSH_SUBJECT', `must be a mailto: address or an https: URL (got "${subject}")`)
+  let keys: VapidKeys
+  if (publicKey && privateKey) {
+    keys = { publicKey, privateKey }
+    const problem = vapidKeyProblem(keys)
+    if (problem) fail(problem.which === 'public' ? 'WEB_PUSH_PUBLIC_KEY' : 'WEB_PUSH_PRIVATE_KEY', problem.problem)
+  } else if (production) {
+    return undefined
+  } else {
+    keys = developmentVapidKeys(dataDir)
+  }
+  // Push services contact this address about misbehaving senders: production names it.
+  if (production && !subject) fail('WEB_PUSH_SUBJECT', 'must be set with the VAPID keys when NODE_ENV=production (mailto:ops@example.com or an https: URL)')
+  const fromAddress = /<([^<>]+)>/.exec(mailFrom)?.[1] ?? mailFrom
+  return Object.freeze({ ...keys, subject: subject ?? `mailto:${fromAddress}` })
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = text(env, 'NODE_ENV') ?? 'development'
   if (!['production', 'development', 'test'].includes(nodeEnv)) fail('NODE_ENV', `must be production, development or test (got "${nodeEnv}")`)
@@ -202,5 +257,6 @@ export function loadConfig(env: Env = process.env): Config {
     retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000),
     logLevel,
     email: Object.freeze(email),
+    webPush: webPushConfig(env, production, dataDir, mailFrom),
   })
 }

@@ -6,6 +6,7 @@ export interface Database {
   notifications: NotificationTable
   email_outbox: EmailOutboxTable
   preferences: PreferenceTable
+  push_subscriptions: PushSubscriptionTable
 }
 
 /** Set by a column default when not given. */
@@ -65,3 +66,14 @@ export interface PreferenceTable {
   in_app: boolean
   updated_at: Timestamp
 }
+
+export interface PushSubscriptionTable {
+  id: Generated<string>
+  user_id: string
+  endpoint: string
+  p256dh: string
+  auth: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+export type PushSubscriptionRow = Selectable<PushSubscriptionTable>

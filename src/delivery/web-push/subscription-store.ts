@@ -1,0 +1,57 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database, PushSubscriptionRow } from '../../db/schema.js'
+
+export interface NewPushSubscription {
+  endpoint: string
+  p256dh: string
+  auth: string
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Ids are uuids; anything else cannot name a row, so it is simply "not found". */
+export const isSubscriptionId = (id: string) => UUID.test(id)
+
+/**
+ * Saves a browser's subscription for `userId`; the same endpoint again keeps its id. An
+ * endpoint is one browser profile: when another user subscribes on it, it becomes theirs,
+ * so the previous user's notifications stop reaching a device they no longer use.
+ */
+export async function saveSubscription(db: Kysely<Database>, userId: string, subscription: NewPushSubscription): Promise<string> {
+  const row = await db
+    .insertInto('push_subscriptions')
+    .values({ user_id: userId, ...subscription })
+    .onConflict((oc) =>
+      oc.column('endpoint').doUpdateSet({
+        user_id: userId,
+        p256dh: subscription.p256dh,
+        auth: subscription.auth,
+        updated_at: sql`now()`,
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export function listSubscriptions(db: Kysely<Database>, userId: string): Promise<Pick<PushSubscriptionRow, 'id' | 'endpoint' | 'created_at'>[]> {
+  return db.selectFrom('push_subscriptions').select(['id', 'endpoint', 'created_at']).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute()
+}
+
+export function findSubscription(db: Kysely<Database>, id: string): Promise<PushSubscriptionRow | undefined> {
+  if (!isSubscriptionId(id)) return Promise.resolve(undefined)
+  return db.selectFrom('push_subscriptions').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Deletes one of the user's subscriptions; false when there is none with that id for this user. */
+export async function deleteUserSubscription(db: Kysely<Database>, userId: string, id: string): Promise<boolean> {
+  if (!isSubscriptionId(id)) return false
+  const result = await db.deleteFrom('push_subscriptions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
+/** After a push service answered 404/410: the subscription no longer exists anywhere. */
+export async function deleteSubscription(db: Kysely<Database>, id: string): Promise<void> {
+  if (!isSubscriptionId(id)) return
+  await db.deleteFrom('push_subscriptions').where('id', '=', id).execute()
+}
