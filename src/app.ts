@@ -24,6 +24,7 @@ import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
 import notificationRoutes from './routes/notifications.js'
 import preferenceRoutes from './routes/preferences.js'
+import pushRoutes from './routes/push.js'
 import unsubscribeRoutes from './routes/unsubscribe.js'
 
 declare module 'fastify' {
@@ -106,6 +107,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
       tags: [
         { name: 'notifications', description: "A user's in-app notifications" },
         { name: 'preferences', description: 'Which channels a user gets, per type' },
+        { name: 'push', description: 'Web Push subscriptions of a user\'s browsers' },
         { name: 'unsubscribe', description: 'One-click unsubscribe from email links' },
         { name: 'events', description: 'Event ingest over HTTP' },
         { name: 'operators', description: 'Email delivery, for operators' },
@@ -135,6 +137,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(eventRoutes)
   await app.register(notificationRoutes, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(preferenceRoutes)
+  await app.register(pushRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   if (config.env !== 'production') {
