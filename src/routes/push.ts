@@ -24,7 +24,7 @@ const pushRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const vapid = app.config.webPush
   if (!vapid) app.log.warn('Web Push is off: WEB_PUSH_PUBLIC_KEY and WEB_PUSH_PRIVATE_KEY are not set, so no push messages are sent')
 
-  app.get('/v1/push/public-key', { schema: { tags, summary: 'The VAPID public key browsers subscribe with (no auth)', response: { 200: PublicKey, ...errors(404) } } }, async () => {
+  app.get('/v1/push/public-key', { schema: { tags, summary: 'The VAPID public key browsers subscribe with (no auth)', response: { 200: PublicKey, 404: { $ref: 'ErrorResponse#', description: 'Web Push is off on this server (no VAPID keys)' } } } }, async () => {
     if (!vapid) throw pushOff()
     return { publicKey: vapid.publicKey }
   })
