@@ -37,6 +37,8 @@ export interface PushServiceOptions {
   vapidPublicKey: string
   /** The VAPID `sub` every request must carry. */
   subject: string
+  /** Accept everything unchecked and only count (benchmarks: measure the sender, not this server). */
+  countOnly?: boolean
 }
 
 const b64 = (value: string) => Buffer.from(value, 'base64url')
@@ -104,6 +106,8 @@ export function verifyVapid(authorization: string | undefined, origin: string, o
  */
 export class PushService {
   readonly received: ReceivedPush[] = []
+  /** Messages accepted unchecked (`countOnly`). */
+  counted = 0
   /** Requests refused because VAPID or the encryption was wrong, with the reason. */
   readonly refused: { subscriptionId: string; reason: string }[] = []
   private readonly subscriptions = new Map<string, BrowserSubscription>()
@@ -172,6 +176,10 @@ export class PushService {
   }
 
   private handle(path: string, headers: ReceivedPush['headers'], body: Buffer): Answer {
+    if (this.options.countOnly) {
+      this.counted++
+      return { status: 201 }
+    }
     const id = /^\/push\/([\w-]+)$/.exec(path)?.[1] ?? ''
     const subscription = this.subscriptions.get(id)
     if (!subscription) return { status: 404, body: 'no such subscription' }

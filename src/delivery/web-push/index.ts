@@ -1,13 +1,12 @@
 import { rootCertificates } from 'node:tls'
 import { Agent } from 'node:https'
-import { sql } from 'kysely'
 import webPush from 'web-push'
 import type { WebPushConfig } from '../../config.js'
 import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.js'
 import { classifyPushResponse } from './classify-response.js'
 import { composePush } from './compose-push.js'
 import { postToPushService } from './push-request.js'
-import { deleteSubscription, findSubscription } from './subscription-store.js'
+import { deleteSubscription, findSubscriptionWithUnread } from './subscription-store.js'
 
 export interface WebPushChannelOptions {
   /** Extra certificate authorities to trust besides the system's (a test push service's self-signed CA). */
@@ -48,24 +47,13 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
     return Authorization
   }
 
-  async function unreadCount(userId: string): Promise<number> {
-    const row = await db
-      .selectFrom('notifications')
-      .select(sql<string>`count(*)`.as('count'))
-      .where('user_id', '=', userId)
-      .where('read_at', 'is', null)
-      .executeTakeFirstOrThrow()
-    return Number(row.count)
-  }
-
   return {
     name: 'push',
 
     async send(job: DeliveryJob, signal: AbortSignal): Promise<SendOutcome> {
-      let subscription, unread
+      let subscription
       try {
-        subscription = await findSubscription(db, job.destination)
-        unread = subscription && job.userId ? await unreadCount(job.userId) : 0
+        subscription = await findSubscriptionWithUnread(db, job.destination)
       } catch (err) {
         return { kind: 'retry', error: `database: ${(err as Error).message}` }
       }
@@ -73,7 +61,7 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
       // The endpoint moved to another user (same browser, new sign-in): never show them this one's messages.
       if (job.userId !== null && subscription.user_id !== job.userId) return { kind: 'failed', error: 'the push subscription now belongs to another user' }
 
-      const push = composePush(job, { appUrl, unreadCount: unread })
+      const push = composePush(job, { appUrl, unreadCount: subscription.unread })
       const plaintext = JSON.stringify(push.message)
       if (Buffer.byteLength(plaintext) > MAX_PLAINTEXT) return { kind: 'failed', error: `message is ${Buffer.byteLength(plaintext)} bytes, over the ${MAX_PLAINTEXT} a push service must take` }
 

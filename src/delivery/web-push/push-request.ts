@@ -14,7 +14,8 @@ export function postToPushService(
   { agent, timeoutMs, signal }: { agent: Agent; timeoutMs: number; signal: AbortSignal },
 ): Promise<PushResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(endpoint, { method: 'POST', headers, agent, signal, timeout: timeoutMs }, (res) => {
+    // A signal of its own per request: many sends share the caller's, and each request listens on its signal.
+    const req = request(endpoint, { method: 'POST', headers, agent, signal: AbortSignal.any([signal]), timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (chunk: Buffer) => {

@@ -43,6 +43,24 @@ export function findSubscription(db: Kysely<Database>, id: string): Promise<Push
   return db.selectFrom('push_subscriptions').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** A subscription with its owner's unread count, in one round trip: what a push message needs. */
+export async function findSubscriptionWithUnread(db: Kysely<Database>, id: string): Promise<(PushSubscriptionRow & { unread: number }) | undefined> {
+  if (!isSubscriptionId(id)) return undefined
+  return db
+    .selectFrom('push_subscriptions as s')
+    .selectAll('s')
+    .select((eb) =>
+      eb
+        .selectFrom('notifications as n')
+        .select(sql<number>`count(*)::int`.as('count'))
+        .whereRef('n.user_id', '=', 's.user_id')
+        .where('n.read_at', 'is', null)
+        .as('unread'),
+    )
+    .where('s.id', '=', id)
+    .executeTakeFirst() as Promise<(PushSubscriptionRow & { unread: number }) | undefined>
+}
+
 /** Deletes one of the user's subscriptions; false when there is none with that id for this user. */
 export async function deleteUserSubscription(db: Kysely<Database>, userId: string, id: string): Promise<boolean> {
   if (!isSubscriptionId(id)) return false
