@@ -1,5 +1,6 @@
 import { createECDH, randomBytes } from 'node:crypto'
 import t from 'tap'
+import { MAX_SUBSCRIPTIONS_PER_USER } from '../src/delivery/web-push/subscription-store.js'
 import { auth, build, createTestDatabase } from './helpers/app.js'
 
 /** The subscriptions API (contract section 2, Web Push): what a browser sends, checked; one user's devices only. */
@@ -70,6 +71,20 @@ t.test("a user lists and deletes only their own; someone else's id is 404", asyn
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/push/subscriptions/${mine}`, headers: auth(app, 'u-3') })).statusCode, 204)
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/push/subscriptions/${mine}`, headers: auth(app, 'u-3') })).statusCode, 404, 'twice: gone')
   t.same((await app.inject({ url: '/v1/push/subscriptions', headers: auth(app, 'u-3') })).json().items, [])
+})
+
+t.test(`a user keeps at most ${MAX_SUBSCRIPTIONS_PER_USER} subscriptions; the least recently subscribed go first`, async (t) => {
+  const ids: string[] = []
+  for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_USER; i++) ids.push((await post('u-many', { endpoint: endpoint(), keys: browserKeys() })).json().id as string)
+  // The first browser subscribes again: now the most recent, so the second is the one dropped.
+  const first = (await app.inject({ url: '/v1/push/subscriptions', headers: auth(app, 'u-many') })).json().items[0].endpoint as string
+  t.equal((await post('u-many', { endpoint: first, keys: browserKeys() })).json().id, ids[0])
+  const newest = (await post('u-many', { endpoint: endpoint(), keys: browserKeys() })).json().id as string
+  const kept = ((await app.inject({ url: '/v1/push/subscriptions', headers: auth(app, 'u-many') })).json().items as { id: string }[]).map((s) => s.id)
+  t.equal(kept.length, MAX_SUBSCRIPTIONS_PER_USER)
+  t.ok(kept.includes(newest), 'the new one is kept')
+  t.ok(kept.includes(ids[0]!), 'the re-subscribed one is kept')
+  t.notOk(kept.includes(ids[1]!), 'the least recently subscribed is dropped')
 })
 
 t.test('subscription calls need a token', async (t) => {

@@ -13,25 +13,39 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const isSubscriptionId = (id: string) => UUID.test(id)
 
 /**
+ * Each push is sent once per subscription: a cap keeps one account from multiplying every
+ * notification. Browsers drop subscriptions silently (cleared site data), so past it the
+ * least recently subscribed go, rather than the new one being refused.
+ */
+export const MAX_SUBSCRIPTIONS_PER_USER = 20
+
+/**
  * Saves a browser's subscription for `userId`; the same endpoint again keeps its id. An
  * endpoint is one browser profile: when another user subscribes on it, it becomes theirs,
  * so the previous user's notifications stop reaching a device they no longer use.
  */
 export async function saveSubscription(db: Kysely<Database>, userId: string, subscription: NewPushSubscription): Promise<string> {
-  const row = await db
-    .insertInto('push_subscriptions')
-    .values({ user_id: userId, ...subscription })
-    .onConflict((oc) =>
-      oc.column('endpoint').doUpdateSet({
-        user_id: userId,
-        p256dh: subscription.p256dh,
-        auth: subscription.auth,
-        updated_at: sql`now()`,
-      }),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('push_subscriptions')
+      .values({ user_id: userId, ...subscription })
+      .onConflict((oc) =>
+        oc.column('endpoint').doUpdateSet({
+          user_id: userId,
+          p256dh: subscription.p256dh,
+          auth: subscription.auth,
+          updated_at: sql`now()`,
+        }),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await trx
+      .deleteFrom('push_subscriptions')
+      .where('user_id', '=', userId)
+      .where('id', 'not in', (eb) => eb.selectFrom('push_subscriptions').select('id').where('user_id', '=', userId).orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(MAX_SUBSCRIPTIONS_PER_USER))
+      .execute()
+    return row.id
+  })
 }
 
 export function listSubscriptions(db: Kysely<Database>, userId: string): Promise<Pick<PushSubscriptionRow, 'id' | 'endpoint' | 'created_at'>[]> {
