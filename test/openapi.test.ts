@@ -81,6 +81,10 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, payload: { ...pushSubscription, endpoint: 'http://push.example.com/x' }, status: 400 },
     { method: 'get', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, status: 200 },
     { method: 'delete', path: '/v1/push/subscriptions/{id}', url: `/v1/push/subscriptions/${subscriptionId}`, headers: user, status: 204 },
+    { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=email&status=pending', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
+    { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },
+    { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: '/v1/admin/deliveries/not-a-uuid/retry', headers: operator, status: 404 },
     { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
     { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
   ]

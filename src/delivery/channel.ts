@@ -42,6 +42,8 @@ export type SendOutcome =
 
 export interface Channel {
   readonly name: ChannelName
+  /** What log lines call the channel's server during an outage ('SMTP server', 'push service'); default `<name> server`. */
+  readonly server?: string
   /** Sends one delivery; never throws for a send failure — classifies it into an outcome. */
   send(job: DeliveryJob, signal: AbortSignal): Promise<SendOutcome>
   /**
