@@ -20,11 +20,11 @@ const finalEmails = (userId: string) =>
 t.test('preferences: all on by default; a partial PUT answers the full map', async (t) => {
   const initial = await app.inject({ url: '/v1/preferences', headers: auth(app, 'p-1') })
   t.same(initial.json(), {
-    welcome: { email: true, inApp: true },
-    booking_confirmed: { email: true, inApp: true },
-    hall_booking_created: { email: true, inApp: true },
-    booking_cancelled: { email: true, inApp: true },
-    hall_booking_cancelled: { email: true, inApp: true },
+    welcome: { email: true, inApp: true, push: true },
+    booking_confirmed: { email: true, inApp: true, push: true },
+    hall_booking_created: { email: true, inApp: true, push: true },
+    booking_cancelled: { email: true, inApp: true, push: true },
+    hall_booking_cancelled: { email: true, inApp: true, push: true },
   })
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: auth(app, 'p-1'), payload: { booking_confirmed: { email: false }, hall_booking_created: { inApp: false } } })
   t.equal(put.statusCode, 200)

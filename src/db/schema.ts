@@ -103,6 +103,7 @@ export interface PreferenceTable {
   type: string
   email: boolean
   in_app: boolean
+  push: Generated<boolean>
   updated_at: Timestamp
 }
 

@@ -36,6 +36,9 @@ export interface Effects {
   deliveries: PlannedDelivery[]
 }
 
+/** Each recipient's push subscription ids (looked up in the ingest transaction). */
+export type PushSubscriptionIds = ReadonlyMap<string, readonly string[]>
+
 /** A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`. */
 export type DisabledChannels = ReadonlySet<string>
 
@@ -128,11 +131,23 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
   }
 }
 
+/** The in-app text, to every browser the person subscribed; the channel adds the unread count when it sends. */
+function pushesFor(event: BookitEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
+  const booking = event.type === 'user.created' ? undefined : event.data.booking
+  const payload = {
+    title: text.title,
+    body: text.body,
+    ...(booking ? { bookingId: booking.id, expiresAt: booking.endsAt } : {}),
+  }
+  return subscriptionIds.map((id) => ({ channel: 'push', userId: person.id, destination: id, notificationType: type, template: 'push', locale: person.locale ?? 'en', payload }))
+}
+
 /**
  * What one event produces, per the contract's table, with the recipients' switched-off
- * channels left out (the welcome email is never left out).
+ * channels left out (the welcome email is never left out). Push goes to each of a
+ * recipient's subscriptions.
  */
-export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set()): Effects {
+export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map()): Effects {
   const effects: Effects = { notifications: [], deliveries: [] }
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
@@ -147,7 +162,10 @@ export function planEffects(event: BookitEvent, disabled: DisabledChannels = new
   }
   for (const delivery of deliveriesFor(event)) {
     const { person, type } = delivery
-    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notificationFor(event, delivery, when))
+    const notification = notificationFor(event, delivery, when)
+    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notification)
+    const subscriptions = pushSubscriptions.get(person.id)
+    if (subscriptions?.length && !disabled.has(disabledKey(person.id, type, 'push'))) effects.deliveries.push(...pushesFor(event, delivery, notification, subscriptions))
     if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.deliveries.push(emailFor(event, delivery))
   }
   return effects

@@ -46,8 +46,8 @@ export const BulkRead = Type.Object(
   { additionalProperties: false },
 )
 
-const ChannelPreference = Type.Object({ email: Type.Boolean(), inApp: Type.Boolean() })
-const ChannelPreferenceChange = Type.Object({ email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+const ChannelPreference = Type.Object({ email: Type.Boolean(), inApp: Type.Boolean(), push: Type.Boolean({ description: "Web Push to the user's subscribed browsers" }) })
+const ChannelPreferenceChange = Type.Object({ email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
 
 export const Preferences = Type.Object(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, ChannelPreference])), { description: 'Every in-app type with its channels' })
 export const PreferenceChanges = Type.Object(

@@ -31,7 +31,8 @@ const VAPID_REUSE_MS = 60 * 60 * 1000
 export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelOptions = {}): Channel {
   const { db, log } = deps
   const vapid: WebPushConfig | undefined = deps.config.webPush
-  if (!vapid) throw new Error('the Web Push channel needs WEB_PUSH_PUBLIC_KEY and WEB_PUSH_PRIVATE_KEY')
+  // Push off (production without keys): deliveries planned for subscriptions made while it was on end failed, visibly, instead of waiting forever.
+  if (!vapid) return { name: 'push', server: 'push service', send: async () => ({ kind: 'failed', error: 'Web Push is off: WEB_PUSH_PUBLIC_KEY and WEB_PUSH_PRIVATE_KEY are not set' }), close: async () => {} }
   const appUrl = deps.config.appUrl
   const timeoutMs = options.timeoutMs ?? 10_000
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 50, ...(options.ca ? { ca: [...rootCertificates, String(options.ca)] } : {}) })
@@ -49,6 +50,7 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
 
   return {
     name: 'push',
+    server: 'push service',
 
     async send(job: DeliveryJob, signal: AbortSignal): Promise<SendOutcome> {
       let subscription
