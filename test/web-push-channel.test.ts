@@ -134,7 +134,7 @@ t.test('5xx is retried; 400, 403 and 413 are final', async (t) => {
   t.equal((await channel.send(job(browser.rowId), signal)).kind, 'failed', '413')
 })
 
-t.test('a push service that cannot be reached makes the channel unreachable', async (t) => {
+async function deadEndpoint(): Promise<string> {
   // A port that was free a moment ago: connection refused.
   const port = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -143,10 +143,25 @@ t.test('a push service that cannot be reached makes the channel unreachable', as
     })
   })
   const browser = service.subscribe()
-  const id = await saveSubscription(app.db, ada.id, { endpoint: `https://127.0.0.1:${port}/push/${browser.id}`, p256dh: browser.keys.p256dh, auth: browser.keys.auth })
-  const outcome = await channel.send(job(id), signal)
+  return saveSubscription(app.db, ada.id, { endpoint: `https://127.0.0.1:${port}/push/${browser.id}`, p256dh: browser.keys.p256dh, auth: browser.keys.auth })
+}
+
+t.test('when no push service answers, the channel is unreachable (paused as a whole)', async (t) => {
+  const fresh = createWebPushChannel({ config, db: app.db, log: app.log, metrics: app.metrics }, { ca: service.ca })
+  t.teardown(() => fresh.close())
+  const outcome = await fresh.send(job(await deadEndpoint()), signal)
   t.equal(outcome.kind, 'unreachable', JSON.stringify(outcome))
   t.match((outcome as { error: string }).error, /ECONNREFUSED/)
+})
+
+t.test('a dead endpoint while other push services answer is retried on its own, not an outage', async (t) => {
+  // A user can subscribe with any https endpoint; one that never answers must not pause everyone's pushes.
+  const fresh = createWebPushChannel({ config, db: app.db, log: app.log, metrics: app.metrics }, { ca: service.ca })
+  t.teardown(() => fresh.close())
+  t.equal((await fresh.send(job((await subscribe()).rowId), signal)).kind, 'sent')
+  const outcome = await fresh.send(job(await deadEndpoint()), signal)
+  t.equal(outcome.kind, 'retry', JSON.stringify(outcome))
+  t.match((outcome as { error: string }).error, /127\.0\.0\.1:\d+ unreachable: ECONNREFUSED/)
 })
 
 t.test('a push service whose certificate is not trusted is not sent to', async (t) => {

@@ -22,6 +22,7 @@ const MAX_PLAINTEXT = 3993
 // The VAPID JWT lives 12 h (RFC 8292 allows up to 24 h); one is signed per push service an hour, not per message.
 const VAPID_LIFETIME_S = 12 * 60 * 60
 const VAPID_REUSE_MS = 60 * 60 * 1000
+const ANSWERED_LATELY_MS = 5 * 60 * 1000
 
 /**
  * Web Push (RFC 8030, 8291, 8292): encrypts with the `web-push` package's
@@ -36,6 +37,16 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
   const appUrl = deps.config.appUrl
   const timeoutMs = options.timeoutMs ?? 10_000
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 50, ...(options.ca ? { ca: [...rootCertificates, String(options.ca)] } : {}) })
+
+  // Endpoints come from browsers, that is from users: one pointing at a host that never
+  // answers must not pause everyone's pushes. A network error is the channel's outage only
+  // when no other push service has answered lately; otherwise it is that endpoint's, retried.
+  const lastAnswer = new Map<string, number>()
+  function someoneElseAnswered(origin: string): boolean {
+    const since = Date.now() - ANSWERED_LATELY_MS
+    for (const [other, at] of lastAnswer) if (other !== origin && at >= since) return true
+    return false
+  }
 
   const vapidHeaders = new Map<string, { authorization: string; renewAt: number }>()
   function authorization(endpoint: string): string {
@@ -80,13 +91,16 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
       }
       const headers: Record<string, string | number> = { ...(details.headers as Record<string, string | number>), Authorization: authorization(subscription.endpoint) }
 
+      const origin = new URL(subscription.endpoint).origin
       try {
         const response = await postToPushService(subscription.endpoint, headers, details.body, { agent, timeoutMs, signal })
+        lastAnswer.set(origin, Date.now())
         return classifyPushResponse(response.status, response.headers, response.body)
       } catch (err) {
         const e = err as NodeJS.ErrnoException
         if (signal.aborted) return { kind: 'retry', error: 'aborted while sending (shutting down)' }
-        return { kind: 'unreachable', error: `push service unreachable: ${e.code ? `${e.code} ` : ''}${e.message}` }
+        const error = `push service ${new URL(origin).host} unreachable: ${e.code ? `${e.code} ` : ''}${e.message}`
+        return someoneElseAnswered(origin) ? { kind: 'retry', error } : { kind: 'unreachable', error }
       }
     },
 
