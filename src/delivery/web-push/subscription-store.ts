@@ -52,11 +52,6 @@ export function listSubscriptions(db: Kysely<Database>, userId: string): Promise
   return db.selectFrom('push_subscriptions').select(['id', 'endpoint', 'created_at']).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute()
 }
 
-export function findSubscription(db: Kysely<Database>, id: string): Promise<PushSubscriptionRow | undefined> {
-  if (!isSubscriptionId(id)) return Promise.resolve(undefined)
-  return db.selectFrom('push_subscriptions').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
 /** A subscription with its owner's unread count, in one round trip: what a push message needs. */
 export async function findSubscriptionWithUnread(db: Kysely<Database>, id: string): Promise<(PushSubscriptionRow & { unread: number }) | undefined> {
   if (!isSubscriptionId(id)) return undefined
