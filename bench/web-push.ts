@@ -35,13 +35,13 @@ await migrateToLatest(db)
 
 const service = new PushService({ vapidPublicKey: vapid.publicKey, subject: vapid.subject, countOnly: true })
 await service.start()
-// One subscription per message, as if each went to another device.
+// One subscription per message, each another user's device (a user keeps at most 20).
 const browsers = Array.from({ length: total }, () => service.subscribe())
 const ids: string[] = []
-for (const b of browsers) ids.push(await saveSubscription(db, 'u-bench', { endpoint: b.endpoint, p256dh: b.keys.p256dh, auth: b.keys.auth }))
+for (const [i, b] of browsers.entries()) ids.push(await saveSubscription(db, `u-bench-${i}`, { endpoint: b.endpoint, p256dh: b.keys.p256dh, auth: b.keys.auth }))
 
-const job = (destination: string): DeliveryJob => ({
-  id: randomUUID(), channel: 'push', userId: 'u-bench', destination, notificationType: 'booking_confirmed', notificationId: randomUUID(),
+const job = (destination: string, i: number): DeliveryJob => ({
+  id: randomUUID(), channel: 'push', userId: `u-bench-${i}`, destination, notificationType: 'booking_confirmed', notificationId: randomUUID(),
   template: 'push', locale: 'en', payload: { title: 'Booking confirmed', body: 'Quarterly review, Main Hall, Tue 1 Dec 10:00–12:30 CET', bookingId: 'b-7' }, attempts: 1, createdAt: new Date(),
 })
 
@@ -56,7 +56,7 @@ async function pool(count: number, each: (i: number) => Promise<void>): Promise<
 
 // Baseline: the library's own send, with the message the channel would compose.
 const agent = new Agent({ keepAlive: true, maxSockets: 50, ca: [...rootCertificates, service.ca] })
-const push = composePush(job(ids[0]!), { appUrl: config.appUrl, unreadCount: 0 })
+const push = composePush(job(ids[0]!, 0), { appUrl: config.appUrl, unreadCount: 0 })
 const plaintext = JSON.stringify(push.message)
 const options = { vapidDetails: vapid, TTL: push.ttlSeconds, urgency: push.urgency, topic: push.topic, agent }
 const rawOne = (i: number) => webPush.sendNotification(browsers[i]!, plaintext, options).then(() => {})
@@ -65,7 +65,8 @@ const channel = createWebPushChannel({ config, db, log: pino({ level: 'silent' }
 const signal = new AbortController().signal
 let failures = 0
 const sendOne = async (i: number) => {
-  if ((await channel.send(job(ids[i]!), signal)).kind !== 'sent') failures++
+  const outcome = await channel.send(job(ids[i]!, i), signal)
+  if (outcome.kind !== 'sent') failures++
 }
 
 // Alternating rounds, best of each: the machine is shared, and a neighbour's burst should not decide the ratio.
