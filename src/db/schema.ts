@@ -11,6 +11,9 @@ export interface Database {
   instances: InstanceTable
   preferences: PreferenceTable
   push_subscriptions: PushSubscriptionTable
+  notification_changes: NotificationChangeTable
+  stream_tickets: StreamTicketTable
+  booking_states: BookingStateTable
 }
 
 /** Set by a column default when not given. */
@@ -33,6 +36,8 @@ export interface NotificationTable {
   data: JSONColumnType<Record<string, unknown>, string, string>
   created_at: Timestamp
   read_at: NullableTimestamp
+  seen_at: NullableTimestamp
+  archived_at: NullableTimestamp
   event_source: string
   event_id: string
 }
@@ -117,3 +122,29 @@ export interface PushSubscriptionTable {
   updated_at: Timestamp
 }
 export type PushSubscriptionRow = Selectable<PushSubscriptionTable>
+
+export type NotificationChangeKind = 'created' | 'updated' | 'deleted' | 'cleared'
+
+/** Written by triggers on `notifications` only (see the inbox-change-feed migration). */
+export interface NotificationChangeTable {
+  seq: Generated<number>
+  user_id: string
+  notification_id: string | null
+  kind: NotificationChangeKind
+  changed_at: Timestamp
+}
+export type NotificationChangeRow = Selectable<NotificationChangeTable>
+
+export interface StreamTicketTable {
+  ticket_hash: string
+  user_id: string
+  token_expires_at: Timestamp
+  expires_at: Timestamp
+}
+
+export interface BookingStateTable {
+  booking_id: string
+  cancelled_at: NullableTimestamp
+  last_event_time: NullableTimestamp
+  updated_at: Timestamp
+}
