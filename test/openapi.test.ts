@@ -51,6 +51,7 @@ t.test('responses match their documented schemas', async (t) => {
   browserKey.generateKeys()
   const pushSubscription = { endpoint: 'https://push.example.com/send/doc', keys: { p256dh: browserKey.getPublicKey('base64url', 'uncompressed'), auth: randomBytes(16).toString('base64url') } }
   const subscriptionId = (await app.inject({ method: 'POST', url: '/v1/push/subscriptions', headers: user, payload: pushSubscription })).json().id as string
+  const webhook = (await app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['delivery.failed'] } })).json().id as string
   const unsubscribe = createUnsubscribeToken({ userId: 'doc-user', type: 'booking_confirmed' }, config.unsubscribeSecret)
 
   const calls: { method: string; path: string; url: string; headers?: Record<string, string>; payload?: unknown; status: number }[] = [
@@ -86,6 +87,12 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, payload: { ...pushSubscription, endpoint: 'http://push.example.com/x' }, status: 400 },
     { method: 'get', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, status: 200 },
     { method: 'delete', path: '/v1/push/subscriptions/{id}', url: `/v1/push/subscriptions/${subscriptionId}`, headers: user, status: 204 },
+    { method: 'post', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['notification.created'] }, status: 201 },
+    { method: 'post', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['nope'] }, status: 400 },
+    { method: 'get', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/webhooks/{id}', url: `/v1/admin/webhooks/${webhook}`, headers: operator, status: 200 },
+    { method: 'post', path: '/v1/admin/webhooks/{id}/rotate-secret', url: `/v1/admin/webhooks/${webhook}/rotate-secret`, headers: operator, status: 200 },
+    { method: 'delete', path: '/v1/admin/webhooks/{id}', url: `/v1/admin/webhooks/${webhook}`, headers: operator, status: 204 },
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=email&status=pending', headers: operator, status: 200 },
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },

@@ -3,7 +3,8 @@ import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent } from '../domain/booking-order.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
-import { type DisabledChannels, type PlannedNotification, type PushSubscriptionIds, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
+import { type DisabledChannels, type PlannedNotification, type PushSubscriptionIds, disabledKey, enabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -33,15 +34,17 @@ async function disabledChannels(trx: Transaction<Database>, userIds: string[]): 
   if (userIds.length === 0) return new Set()
   const rows = await trx
     .selectFrom('preferences')
-    .select(['user_id', 'type', 'email', 'in_app', 'push'])
+    .select(['user_id', 'type', 'email', 'in_app', 'push', 'sms'])
     .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
-    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false), eb('push', '=', false)]))
+    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false), eb('push', '=', false), eb('sms', 'is not', null)]))
     .execute()
   const disabled = new Set<string>()
   for (const row of rows) {
     if (!row.email) disabled.add(disabledKey(row.user_id, row.type, 'email'))
     if (!row.in_app) disabled.add(disabledKey(row.user_id, row.type, 'inApp'))
     if (!row.push) disabled.add(disabledKey(row.user_id, row.type, 'push'))
+    if (row.sms === false) disabled.add(disabledKey(row.user_id, row.type, 'sms'))
+    if (row.sms === true) disabled.add(enabledKey(row.user_id, row.type, 'sms'))
   }
   return disabled
 }
@@ -181,6 +184,7 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   for (const d of deliveries) {
     if (d.channel === 'push') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
   }
+  deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
   await insertDeliveries(trx, deliveries)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
