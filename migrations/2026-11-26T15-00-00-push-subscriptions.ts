@@ -18,12 +18,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     );
     -- A user's devices, looked up when a notification is planned and when the user lists them.
     CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at);
-
-    -- Push per type, on unless turned off (it reaches only browsers the user subscribed).
-    ALTER TABLE preferences ADD COLUMN push boolean NOT NULL DEFAULT true;
   `.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`ALTER TABLE preferences DROP COLUMN push; DROP TABLE push_subscriptions`.execute(db)
+  await sql`DROP TABLE push_subscriptions`.execute(db)
 }

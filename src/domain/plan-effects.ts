@@ -40,7 +40,11 @@ export interface Effects {
 /** Each recipient's push subscription ids (looked up in the ingest transaction). */
 export type PushSubscriptionIds = ReadonlyMap<string, readonly string[]>
 
-/** A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`. */
+/**
+ * A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`.
+ * Every channel is in it, defaults included (SMS is off unless chosen, except for
+ * booking_cancelled): a channel is planned exactly when its key is absent.
+ */
 export type DisabledChannels = ReadonlySet<string>
 
 export function disabledKey(userId: string, type: string, channel: ChannelName | 'inApp'): string {
