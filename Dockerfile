@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
+# Node 24, the current LTS: Node 20 is past end of life and kysely 0.29 declares Node >= 22.
 # --- build: compile TypeScript with the dev dependencies
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,13 +12,13 @@ COPY migrations ./migrations
 RUN npm run build
 
 # --- production dependencies only
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 
 /** Sample events shaped as the contract shows them, with fresh ids each call. */
 
+/** The sources these samples use: a test publisher's token names them in its `sources` claim. */
+export const SAMPLE_SOURCES = ['/booking-service', '/user-service']
+
 export interface Person {
   id: string
   email: string
@@ -25,7 +28,7 @@ export function bookingCreated(o: { user?: Person; admins?: Person[]; booking?: 
     type: 'booking.created',
     time: '2026-11-23T10:00:00Z',
     data: {
-      booking: { id: `b-${randomUUID().slice(0, 8)}`, reference: 'BK-2026-0007', title: 'Quarterly review', startsAt: '2026-12-01T09:00:00Z', endsAt: '2026-12-01T11:30:00Z', attendees: 40, ...o.booking },
+      booking: { id: `b-${randomUUID().slice(0, 8)}`, reference: 'BK-2026-0007', title: 'Quarterly review', startsAt: '2037-12-01T09:00:00Z', endsAt: '2037-12-01T11:30:00Z', attendees: 40, ...o.booking },
       hall: { id: 'h-1', name: 'Main Hall', location: 'Building A', timeZone: 'Europe/Berlin', ...o.hall },
       user: o.user ?? ada,
       hallAdmins: o.admins ?? [grace],
