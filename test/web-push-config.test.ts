@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
@@ -6,7 +7,7 @@ import { loadConfig } from '../src/config.js'
 import { build, createTestDatabase, uniqueName } from './helpers/app.js'
 
 /** VAPID configuration: generated and kept in development, off (said once) in production without keys, bad values named. */
-const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x', SMTP_URL: 'smtp://127.0.0.1:25', JWT_SECRET: 'x'.repeat(32) }
+const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x', SMTP_URL: 'smtp://127.0.0.1:25', JWT_SECRET: randomBytes(32).toString('base64url') }
 const dataDir = () => `/tmp/${uniqueName('bookit-vapid')}`
 
 t.test('development generates VAPID keys in DATA_DIR and keeps them between starts', async (t) => {
