@@ -28,6 +28,8 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json openapi.yaml ./
 COPY --chown=node:node templates ./templates
+# The sample service worker, served at /sw.js.
+COPY --chown=node:node public ./public
 # The sample events, rendered by the email preview (/dev/emails, never in production).
 COPY --chown=node:node examples ./examples
 RUN mkdir -p /app/data && chown node:node /app/data

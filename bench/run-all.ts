@@ -18,6 +18,7 @@ const runs: [name: string, args: string[]][] = [
   ['read-api', values.quick ? ['--seconds', '3'] : []],
   ['email', values.quick ? ['--emails', '500'] : []],
   ['memory', values.quick ? ['--minutes', '2'] : []],
+  ['web-push', values.quick ? ['--messages', '200'] : []],
 ]
 
 const failed: string[] = []

@@ -30,6 +30,7 @@ import healthRoutes from './routes/health.js'
 import notificationStreamRoute from './routes/notification-stream.js'
 import notificationRoutes from './routes/notifications.js'
 import preferenceRoutes from './routes/preferences.js'
+import pushRoutes from './routes/push.js'
 import unsubscribeRoutes from './routes/unsubscribe.js'
 
 declare module 'fastify' {
@@ -141,6 +142,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
       tags: [
         { name: 'notifications', description: "A user's in-app notifications" },
         { name: 'preferences', description: 'Which channels a user gets, per type' },
+        { name: 'push', description: 'Web Push subscriptions of a user\'s browsers' },
         { name: 'unsubscribe', description: 'One-click unsubscribe from email links' },
         { name: 'events', description: 'Event ingest over HTTP' },
         { name: 'operators', description: 'Email delivery, for operators' },
@@ -173,6 +175,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(notificationRoutes)
   await app.register(notificationStreamRoute, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(preferenceRoutes)
+  await app.register(pushRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)

@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
+import { type VapidKeys, generateVapidKeys, vapidKeyProblem } from './delivery/web-push/vapid-keys.js'
 import ipaddr from 'ipaddr.js'
 
 /** Thrown for any configuration the service cannot start with; one line per problem, each naming its variable. */
@@ -58,6 +59,13 @@ export interface Config {
   warnings: readonly string[]
   sms: SmsConfig
   webhooks: WebhookConfig
+  /** `undefined` means Web Push is off (production without VAPID keys). */
+  webPush: WebPushConfig | undefined
+}
+
+export interface WebPushConfig extends VapidKeys {
+  /** The VAPID `sub`: a mailto: or https: contact for push service operators. */
+  subject: string
 }
 
 export interface SmsConfig {
@@ -222,6 +230,53 @@ function jwtConfig(env: Env, production: boolean, dataDir: string): JwtConfig {
   }
   if (production) fail('JWT_SECRET', 'or JWT_PUBLIC_KEY must be set when NODE_ENV=production')
   return { algorithm: 'HS256', secret: developmentSecret(dataDir) }
+}
+
+/** Like the JWT secret: kept in DATA_DIR so subscriptions made in development survive a restart. */
+function developmentVapidKeys(dataDir: string): VapidKeys {
+  const file = join(dataDir, 'dev-vapid-keys.json')
+  let keys: VapidKeys
+  try {
+    keys = JSON.parse(readFileSync(file, 'utf8')) as VapidKeys
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fail('WEB_PUSH_PUBLIC_KEY', `is unset and DATA_DIR/dev-vapid-keys.json cannot be read; delete it to generate new development keys`)
+    keys = generateVapidKeys()
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(file, JSON.stringify(keys) + '\n', { mode: 0o600 })
+    return keys
+  }
+  if (typeof keys?.publicKey !== 'string' || typeof keys.privateKey !== 'string' || vapidKeyProblem(keys)) {
+    fail('WEB_PUSH_PUBLIC_KEY', `is unset and DATA_DIR/dev-vapid-keys.json is not a VAPID key pair; delete it to generate new development keys`)
+  }
+  return keys
+}
+
+/**
+ * VAPID keys must be the same on every replica and across restarts (each subscription is
+ * bound to the public key), so production never generates them: without them push is off
+ * and the rest of the service runs, as with SMS_URL unset.
+ */
+function webPushConfig(env: Env, production: boolean, dataDir: string, mailFrom: string): WebPushConfig | undefined {
+  const publicKey = text(env, 'WEB_PUSH_PUBLIC_KEY')
+  const privateKey = text(env, 'WEB_PUSH_PRIVATE_KEY')
+  if (publicKey && !privateKey) fail('WEB_PUSH_PRIVATE_KEY', 'must be set together with WEB_PUSH_PUBLIC_KEY')
+  if (privateKey && !publicKey) fail('WEB_PUSH_PUBLIC_KEY', 'must be set together with WEB_PUSH_PRIVATE_KEY')
+  const subject = text(env, 'WEB_PUSH_SUBJECT')
+  if (subject !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) fail('WEB_PUSH_SUBJECT', `must be a mailto: address or an https: URL (got "${subject}")`)
+  let keys: VapidKeys
+  if (publicKey && privateKey) {
+    keys = { publicKey, privateKey }
+    const problem = vapidKeyProblem(keys)
+    if (problem) fail(problem.which === 'public' ? 'WEB_PUSH_PUBLIC_KEY' : 'WEB_PUSH_PRIVATE_KEY', problem.problem)
+  } else if (production) {
+    return undefined
+  } else {
+    keys = developmentVapidKeys(dataDir)
+  }
+  // Push services contact this address about misbehaving senders: production names it.
+  if (production && !subject) fail('WEB_PUSH_SUBJECT', 'must be set with the VAPID keys when NODE_ENV=production (mailto:ops@example.com or an https: URL)')
+  const fromAddress = /<([^<>]+)>/.exec(mailFrom)?.[1] ?? mailFrom
+  return Object.freeze({ ...keys, subject: subject ?? `mailto:${fromAddress}` })
 }
 
 function smsConfig(env: Env): SmsConfig {
@@ -392,6 +447,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The fallbacks never escape: any problem recorded here ends in the ConfigError below.
     sms: check(() => smsConfig(env), undefined as unknown as SmsConfig),
     webhooks: check(() => webhookConfig(env, production), undefined as unknown as WebhookConfig),
+    webPush: check(() => webPushConfig(env, production, dataDir, mailFrom), undefined),
     warnings: Object.freeze(warnings),
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -7,3 +7,4 @@ export const projectRoot = here.endsWith(join('dist', 'src')) ? join(here, '..',
 export const templatesDir = join(projectRoot, 'templates')
 export const openapiFile = join(projectRoot, 'openapi.yaml')
 export const examplesDir = join(projectRoot, 'examples')
+export const publicDir = join(projectRoot, 'public')

@@ -1,3 +1,4 @@
+import { createECDH, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Ajv } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
@@ -46,6 +47,10 @@ t.test('responses match their documented schemas', async (t) => {
   await app.inject({ method: 'POST', url: '/v1/events', headers: publisher, payload: [bookingCreated({ user: { id: 'doc-user', email: 'd@example.com', name: 'D' } }), userCreated({ id: 'x', email: 'x@example.com', name: 'X' })] })
   const id = (await app.inject({ url: '/v1/notifications', headers: user })).json().items[0].id as string
   const email = (await app.inject({ url: '/v1/admin/emails', headers: operator })).json().items[0].id as string
+  const browserKey = createECDH('prime256v1')
+  browserKey.generateKeys()
+  const pushSubscription = { endpoint: 'https://push.example.com/send/doc', keys: { p256dh: browserKey.getPublicKey('base64url', 'uncompressed'), auth: randomBytes(16).toString('base64url') } }
+  const subscriptionId = (await app.inject({ method: 'POST', url: '/v1/push/subscriptions', headers: user, payload: pushSubscription })).json().id as string
   const webhook = (await app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['delivery.failed'] } })).json().id as string
   const unsubscribe = createUnsubscribeToken({ userId: 'doc-user', type: 'booking_confirmed' }, config.unsubscribeSecret)
 
@@ -77,6 +82,11 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/unsubscribe', url: '/v1/unsubscribe?token=bad', status: 400 },
     { method: 'get', path: '/v1/admin/emails', url: '/v1/admin/emails', headers: operator, status: 200 },
     { method: 'post', path: '/v1/admin/emails/{id}/retry', url: `/v1/admin/emails/${email}/retry`, headers: operator, status: 409 },
+    { method: 'get', path: '/v1/push/public-key', url: '/v1/push/public-key', status: 200 },
+    { method: 'post', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, payload: pushSubscription, status: 201 },
+    { method: 'post', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, payload: { ...pushSubscription, endpoint: 'http://push.example.com/x' }, status: 400 },
+    { method: 'get', path: '/v1/push/subscriptions', url: '/v1/push/subscriptions', headers: user, status: 200 },
+    { method: 'delete', path: '/v1/push/subscriptions/{id}', url: `/v1/push/subscriptions/${subscriptionId}`, headers: user, status: 204 },
     { method: 'post', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['notification.created'] }, status: 201 },
     { method: 'post', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['nope'] }, status: 400 },
     { method: 'get', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, status: 200 },

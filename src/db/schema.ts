@@ -10,6 +10,7 @@ export interface Database {
   email_outbox: EmailOutboxTable
   instances: InstanceTable
   preferences: PreferenceTable
+  push_subscriptions: PushSubscriptionTable
   notification_changes: NotificationChangeTable
   stream_tickets: StreamTicketTable
   booking_states: BookingStateTable
@@ -143,6 +144,17 @@ export interface SmsMessageTable {
   submitted_at: Timestamp
   receipt_at: NullableTimestamp
 }
+
+export interface PushSubscriptionTable {
+  id: Generated<string>
+  user_id: string
+  endpoint: string
+  p256dh: string
+  auth: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+export type PushSubscriptionRow = Selectable<PushSubscriptionTable>
 
 export type NotificationChangeKind = 'created' | 'updated' | 'deleted' | 'cleared'
 

@@ -37,6 +37,9 @@ export interface Effects {
   deliveries: PlannedDelivery[]
 }
 
+/** Each recipient's push subscription ids (looked up in the ingest transaction). */
+export type PushSubscriptionIds = ReadonlyMap<string, readonly string[]>
+
 /**
  * A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`.
  * Every channel is in it, defaults included (SMS is off unless chosen, except for
@@ -142,6 +145,17 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
   }
 }
 
+/** The in-app text, to every browser the person subscribed; the channel adds the unread count when it sends. */
+function pushesFor(event: BookitEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
+  const booking = event.type === 'user.created' ? undefined : event.data.booking
+  const payload = {
+    title: text.title,
+    body: text.body,
+    ...(booking ? { bookingId: booking.id, expiresAt: booking.endsAt } : {}),
+  }
+  return subscriptionIds.map((id) => ({ channel: 'push', userId: person.id, destination: id, notificationType: type, template: 'push', locale: person.locale ?? 'en', payload }))
+}
+
 /** One short SMS to the person's phone, from the in-app text (already in their language). */
 function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
   const booking = event.type === 'user.created' ? undefined : event.data.booking
@@ -152,9 +166,10 @@ function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, t
 
 /**
  * What one event produces, per the contract's table, with the recipients' switched-off
- * channels left out (the welcome email is never left out).
+ * channels left out (the welcome email is never left out). Push goes to each of a
+ * recipient's subscriptions.
  */
-export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set()): Effects {
+export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map()): Effects {
   const effects: Effects = { notifications: [], deliveries: [] }
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
@@ -171,6 +186,8 @@ export function planEffects(event: BookitEvent, disabled: DisabledChannels = new
     const { person, type } = delivery
     const notification = notificationFor(event, delivery, when)
     if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notification)
+    const subscriptions = pushSubscriptions.get(person.id)
+    if (subscriptions?.length && !disabled.has(disabledKey(person.id, type, 'push'))) effects.deliveries.push(...pushesFor(event, delivery, notification, subscriptions))
     // The event schema checks the number (E.164); the SMS channel refuses any other as failed.
     const phone = (person as { phone?: unknown }).phone
     if (typeof phone === 'string' && wantsSms(disabled, person.id, type)) effects.deliveries.push(smsFor(event, delivery, phone, notification))

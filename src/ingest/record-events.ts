@@ -4,7 +4,7 @@ import type { BookitEvent } from '../domain/events.js'
 import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent } from '../domain/booking-order.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
-import { type PlannedNotification, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { disabledChannels } from '../notifications/preference-store.js'
 
 export interface RecordResult {
@@ -29,6 +29,20 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
     ON CONFLICT DO NOTHING
     RETURNING source, id`.execute(trx)
   return new Set(rows.map(eventKey))
+}
+
+/** The recipients' browsers, read in the transaction that plans their pushes. */
+async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
+  if (userIds.length === 0) return new Map()
+  const rows = await trx
+    .selectFrom('push_subscriptions')
+    .select(['id', 'user_id'])
+    .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
+    .orderBy('created_at')
+    .execute()
+  const byUser = new Map<string, string[]>()
+  for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row.id])
+  return byUser
 }
 
 type Sourced<T> = T & { source: string; eventId: string }
@@ -136,17 +150,24 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
   const producing = await applyBookingOrder(trx, processed)
-  const disabled = await disabledChannels(trx, producing.flatMap(recipientIds))
+  const recipients = producing.flatMap(recipientIds)
+  const disabled = await disabledChannels(trx, recipients)
+  const subscriptions = await pushSubscriptionIds(trx, recipients)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   for (const event of producing) {
-    const effects = plan(event, disabled)
+    const effects = plan(event, disabled, subscriptions)
     for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
     for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
   }
   const inserted = await insertNotifications(trx, notifications)
+  // A push names its notification (the service worker passes the id on when it is opened).
+  const notificationIds = new Map(inserted.map((n) => [`${n.eventSource}\0${n.eventId}\0${n.userId}\0${n.type}`, n.id]))
+  for (const d of deliveries) {
+    if (d.channel === 'push') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
+  }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
   await insertDeliveries(trx, deliveries)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
-  return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
+  return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
 }
