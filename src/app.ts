@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { clientDistDir } from './paths.js'
 import { ErrorResponse } from './schemas/common.js'
 import { Notification } from './schemas/notification.js'
 import auth from './plugins/auth.js'
@@ -19,6 +20,7 @@ import liveUpdates from './plugins/live-updates.js'
 import mailer from './plugins/mailer.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
@@ -47,6 +49,8 @@ export interface BuildOptions {
   /** Start nothing in the background (no consumer, mailer or listener): for tooling. */
   startWorkers?: boolean
   sseHeartbeatMs?: number
+  /** Where the built inbox components are served from (default client/dist). */
+  clientDir?: string
   databasePoolSize?: number
 }
 
@@ -137,6 +141,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(preferenceRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
+  await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   if (config.env !== 'production') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })
   }

@@ -7,3 +7,5 @@ export const projectRoot = here.endsWith(join('dist', 'src')) ? join(here, '..',
 export const templatesDir = join(projectRoot, 'templates')
 export const openapiFile = join(projectRoot, 'openapi.yaml')
 export const examplesDir = join(projectRoot, 'examples')
+/** The built inbox components (`npm run build` writes them). */
+export const clientDistDir = join(projectRoot, 'client', 'dist')

@@ -91,13 +91,14 @@ export function createInboxApi(baseUrl: string, getToken: GetToken) {
   }
 
   return {
-    list: ({ cursor, limit = 20, ...filter }: ListFilter & { cursor?: string | null; limit?: number } = {}): Promise<Page> =>
-      unwrap(
-        client.GET('/v1/notifications', {
-          // category and archived are in the contract ahead of openapi.yaml.
-          params: { query: { limit, ...(cursor ? { cursor } : {}), ...filter } as ListQuery },
-        }),
-      ),
+    list: ({ cursor, limit = 20, archived, ...filter }: ListFilter & { cursor?: string | null; limit?: number } = {}): Promise<Page> => {
+      const query: Record<string, unknown> = { limit, cursor: cursor ?? undefined, ...filter }
+      // archived=false is the server's default, so only the other values are sent.
+      if (archived && archived !== 'false') query.archived = archived
+      for (const key of Object.keys(query)) if (query[key] === undefined || query[key] === '') delete query[key]
+      // category and archived are in the contract ahead of openapi.yaml.
+      return unwrap(client.GET('/v1/notifications', { params: { query: query as ListQuery } }))
+    },
     markRead: (id: string, read = true) =>
       read
         ? unwrap(client.POST('/v1/notifications/{id}/read', { params: { path: { id } } }))
