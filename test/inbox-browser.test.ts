@@ -88,6 +88,13 @@ if (!existsSync(executablePath)) {
     await waitFor(async () => (await itemTitles(b)).join() === 'Booking confirmed: Second', { ...SLOW, what: 'the deleted one to leave tab B' })
     await waitForBadge(b, '0', "tab B's badge after the delete")
     t.same(await itemTitles(b), ['Booking confirmed: Second'])
+
+    // Tab A held the stream; when it closes, tab B takes it over.
+    await a.close()
+    await seed('u-tabs', ['After A closed'])
+    await waitForBadge(b, '1', 'tab B, now holding the stream itself')
+    await waitFor(async () => (await itemTitles(b)).includes('Booking confirmed: After A closed'), { ...SLOW, what: 'tab B to list it' })
+    t.equal(app.liveHub.size, 1, 'still one stream')
   })
 
   t.test('a stream cut while 5 are published: all 5 appear once, and the badge is the database count', async (t) => {

@@ -30,9 +30,9 @@ export function toFeedEvents(m: StreamMessage): FeedEvent[] {
     case 'unseen-count':
       return [{ type: 'counts', unseenCount: data.count as number }]
     case 'notification-updated':
-      return [{ type: 'notification-updated', ...(data as { id: string }) }]
+      return [{ ...(data as { id: string }), type: 'notification-updated' }]
     case 'notification-deleted':
-      return [{ type: 'notification-deleted', ...(data as { id?: string; all?: boolean }) }]
+      return [{ ...(data as { id?: string; all?: boolean }), type: 'notification-deleted' }]
     default:
       return []
   }
