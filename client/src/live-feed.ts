@@ -53,7 +53,7 @@ export class LiveFeed {
   private lastEventId: string | undefined
   private latestCounts: FeedEvent = { type: 'counts' }
   private live: FeedEvent = { type: 'live', live: false }
-  private readonly lockAbort = new AbortController()
+  private lockAbort = new AbortController()
   // With ids on the stream the server replays after a reconnect; without, a reconnect refetches.
   private serverSendsIds = false
 
@@ -82,6 +82,8 @@ export class LiveFeed {
   }
 
   private start(): void {
+    // Fresh each time: an element removed and added again starts the feed again.
+    this.lockAbort = new AbortController()
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(this.key)
       this.channel.onmessage = (e: MessageEvent<Wire>) => this.receive(e.data)
@@ -105,6 +107,7 @@ export class LiveFeed {
     this.stream = undefined
     this.lockAbort.abort()
     this.releaseLock?.()
+    this.releaseLock = undefined
     this.channel?.close()
     this.channel = undefined
   }
