@@ -17,7 +17,7 @@ import database from './plugins/database.js'
 import ingest from './plugins/ingest.js'
 import retention from './plugins/retention.js'
 import liveUpdates from './plugins/live-updates.js'
-import mailer from './plugins/mailer.js'
+import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
 import clientAssetRoutes from './routes/client-assets.js'
@@ -131,7 +131,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers })
-  await app.register(mailer, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
+  await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
   await app.register(retention, { config, run: workers })
 

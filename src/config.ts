@@ -47,8 +47,18 @@ export interface EmailDeliveryConfig {
   maxAttempts: number
   retryBaseMs: number
   retryMaxMs: number
-  /** How long a claimed email is leased to one sender before another replica may take it. */
+  /** Give up on a delivery this long after it was created (EMAIL_GIVE_UP_AFTER). */
+  giveUpAfterMs: number
+  /**
+   * How long a claim may stay unfinished while its holder is alive (a hung send) before
+   * another instance may take it. A dead holder's claims are taken over at once, not after this.
+   */
   leaseMs: number
+  /**
+   * The liveness connection's idle_session_timeout: an instance that cannot heartbeat for
+   * this long (paused, cut off) loses its lock, and with it its claims.
+   */
+  livenessTimeoutMs: number
   batchSize: number
   pollMs: number
   concurrency: number
@@ -73,6 +83,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (!/^-?\d+$/.test(raw)) fail(name, `must be a whole number (got "${raw}")`)
   const value = Number(raw)
   if (value < min || value > max) fail(name, `must be between ${min} and ${max} (got ${value})`)
+  return value
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** A duration such as `90s`, `30m`, `24h` or `5d`, in milliseconds. */
+function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  const match = /^(\d+)\s*(ms|s|m|h|d)$/.exec(raw)
+  if (!match) fail(name, `must be a duration such as 30m, 24h or 5d (got "${raw}")`)
+  const value = Number(match[1]) * DURATION_UNITS[match[2]!]!
+  if (value < min || value > max) fail(name, `must be between ${min / 60_000} minute(s) and ${max / 86_400_000} days (got "${raw}")`)
   return value
 }
 
@@ -170,10 +193,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (dispatch !== 'on' && dispatch !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${dispatch}")`)
   const email: EmailDeliveryConfig = {
     dispatch: dispatch === 'on',
-    maxAttempts: integer(env, 'EMAIL_MAX_ATTEMPTS', 12, 1, 100),
+    // With the defaults the window (24 h), not the count, ends the retries; the count is a cap.
+    maxAttempts: integer(env, 'EMAIL_MAX_ATTEMPTS', 100, 1, 1_000),
     retryBaseMs: integer(env, 'EMAIL_RETRY_BASE_MS', 5_000, 1, 3_600_000),
-    retryMaxMs: integer(env, 'EMAIL_RETRY_MAX_MS', 600_000, 1, 86_400_000),
+    retryMaxMs: integer(env, 'EMAIL_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+    giveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', 86_400_000, 60_000, 30 * 86_400_000),
     leaseMs: integer(env, 'EMAIL_LEASE_MS', 120_000, 1_000, 3_600_000),
+    livenessTimeoutMs: integer(env, 'LIVENESS_TIMEOUT_MS', 10_000, 1_000, 600_000),
     batchSize: integer(env, 'EMAIL_BATCH_SIZE', 100, 1, 1_000),
     pollMs: integer(env, 'EMAIL_POLL_MS', 1_000, 10, 60_000),
     concurrency: integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50),

@@ -53,6 +53,61 @@ export function createMetrics() {
     }),
     emailsPending: new Gauge({ name: 'bookit_emails_pending', help: 'Emails waiting to be sent (including those waiting for a retry).', registers }),
     emailOldestPendingAge: new Gauge({ name: 'bookit_email_oldest_pending_age_seconds', help: 'Age of the oldest email waiting to be sent; 0 when none waits.', registers }),
+    deliveriesSent: new Counter({ name: 'bookit_deliveries_sent_total', help: 'Deliveries accepted by their server, by channel and template.', labelNames: ['channel', 'template'] as const, registers }),
+    deliveriesFailed: new Counter({
+      name: 'bookit_deliveries_failed_total',
+      help: 'Deliveries that finally failed (rejected, gave up, destination gone, could not render), by channel and template.',
+      labelNames: ['channel', 'template'] as const,
+      registers,
+    }),
+    deliveriesRetried: new Counter({
+      name: 'bookit_deliveries_retried_total',
+      help: 'Delivery attempts that failed and were scheduled again, by channel and template.',
+      labelNames: ['channel', 'template'] as const,
+      registers,
+    }),
+    deliveriesExpired: new Counter({
+      name: 'bookit_deliveries_expired_total',
+      help: 'Deliveries dropped unsent because they no longer mattered (the booking had ended), by channel and template.',
+      labelNames: ['channel', 'template'] as const,
+      registers,
+    }),
+    deliveriesSentUnrecorded: new Counter({
+      name: 'bookit_deliveries_sent_unrecorded_total',
+      help: 'Deliveries accepted by their server while their sent mark could not be written (database away); held and written once it is back. Counted once per delivery.',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    deliveriesSentMarkLost: new Counter({
+      name: 'bookit_deliveries_sent_mark_lost_total',
+      help: 'Deliveries accepted by their server whose sent mark was never written (shutdown while the database was away, or the claim taken over meanwhile): they are sent again, with the same id.',
+      labelNames: ['channel', 'reason'] as const,
+      registers,
+    }),
+    deliverySendSeconds: new Histogram({
+      name: 'bookit_delivery_send_seconds',
+      help: 'Time to hand one delivery to its server, by channel.',
+      labelNames: ['channel'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    deliveriesPending: new Gauge({ name: 'bookit_deliveries_pending', help: 'Deliveries waiting to be sent (including those waiting for a retry), by channel.', labelNames: ['channel'] as const, registers }),
+    deliveryOldestPendingAge: new Gauge({
+      name: 'bookit_delivery_oldest_pending_age_seconds',
+      help: 'Age of the oldest delivery waiting to be sent, by channel; 0 when none waits.',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    deliveryClaimsOrphaned: new Gauge({
+      name: 'bookit_delivery_claims_orphaned',
+      help: 'Pending deliveries claimed by an instance that is gone (its liveness lock is released); taken over within a second by a live one.',
+      registers,
+    }),
+    deliveryClaimsTakenOver: new Counter({
+      name: 'bookit_delivery_claims_taken_over_total',
+      help: 'Claims released by this instance because their holder was gone.',
+      registers,
+    }),
     sseStreams: new Gauge({ name: 'bookit_sse_streams', help: 'Open Server-Sent Events streams on this instance.', registers }),
     readCacheLookups: new Counter({
       name: 'bookit_read_cache_lookups_total',
@@ -72,3 +127,24 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
+
+export type DeliveryCount = 'sent' | 'failed' | 'retried' | 'expired'
+
+/**
+ * Counts one delivery outcome per channel, and under the older `bookit_emails_*` names for
+ * email, which dashboards and alerts already use (the contract keeps them).
+ */
+export function countDelivery(metrics: Metrics, what: DeliveryCount, channel: string, template: string): void {
+  const counters = { sent: metrics.deliveriesSent, failed: metrics.deliveriesFailed, retried: metrics.deliveriesRetried, expired: metrics.deliveriesExpired }
+  counters[what].inc({ channel, template })
+  if (channel !== 'email') return
+  if (what === 'sent') metrics.emailsSent.inc({ template })
+  else if (what === 'failed') metrics.emailsFailed.inc({ template })
+  else if (what === 'retried') metrics.emailsRetried.inc({ template })
+}
+
+/** Times one send, per channel, and under `bookit_email_send_seconds` for email. */
+export function observeSend(metrics: Metrics, channel: string, seconds: number): void {
+  metrics.deliverySendSeconds.observe({ channel }, seconds)
+  if (channel === 'email') metrics.emailSendSeconds.observe(seconds)
+}

@@ -1,4 +1,7 @@
 import t from 'tap'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { LIVENESS_LOCK_NAMESPACE } from '../src/delivery/instance-liveness.js'
 import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 import { userCreated } from './helpers/events.js'
 import { SmtpSink } from './helpers/smtp-sink.js'
@@ -7,7 +10,7 @@ let rejecting = true
 const smtp = new SmtpSink({ rejectRecipient: (address) => (rejecting && address === 'bounce@example.com' ? { code: 550, message: 'Mailbox unavailable' } : undefined) })
 await smtp.start()
 t.teardown(() => smtp.stop())
-const { app } = await build(t, { DATABASE_URL: await createTestDatabase(t), SMTP_URL: smtp.url })
+const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t), SMTP_URL: smtp.url })
 const operator = auth(app, 'ops-1', ['notifications:admin'])
 const secret = 'Temp-Secret-For-Admin-Test'
 
@@ -80,4 +83,54 @@ t.test('writes are rate limited per user', async (t) => {
   t.equal(status, 429, `limited after ${calls - 1} writes`)
   t.equal((await app.inject({ method: 'POST', url: '/v1/notifications/read-all', headers: auth(app, 'other-writer') })).statusCode, 200, 'another user is not affected')
   t.equal((await app.inject({ url: '/v1/notifications/unread-count', headers })).statusCode, 200, 'reads are not limited by writes')
+})
+
+t.test('deliveries of every channel for operators: filters, the holder of a claim, and ids that are not uuids', async (t) => {
+  // A push delivery claimed by a live instance (one that holds its liveness lock on a session
+  // of its own). No push channel runs in this app, so it stays pending under that claim.
+  const holder = new pg.Client({ connectionString: config.databaseUrl })
+  await holder.connect()
+  t.teardown(() => holder.end().catch(() => {}))
+  await holder.query('BEGIN')
+  const instance = (await holder.query<{ id: string; lock_key: number }>(`INSERT INTO instances (host, pid) VALUES ('replica-7', 4242) RETURNING id, lock_key`)).rows[0]!
+  await holder.query('SELECT pg_advisory_lock($1, $2)', [LIVENESS_LOCK_NAMESPACE, instance.lock_key])
+  const push = (
+    await holder.query<{ id: string }>(
+      `INSERT INTO deliveries (channel, user_id, destination, notification_type, template, locale, payload, event_source, event_id, claimed_by, next_attempt_at)
+       VALUES ('push', 'u-1', 'sub-1', 'booking_confirmed', 'booking-confirmed', 'en', '{"secretish": "no"}', '/test', 'e-1', $1, now() + interval '1 hour') RETURNING id`,
+      [instance.id],
+    )
+  ).rows[0]!
+  await holder.query('COMMIT')
+
+  const all = (await app.inject({ url: '/v1/admin/deliveries', headers: operator })).json<{ items: { id: string; channel: string; heldBy: unknown }[] }>()
+  t.equal(all.items.length, 7, 'six emails and one push delivery')
+  const emails = (await app.inject({ url: '/v1/admin/deliveries?channel=email&status=sent', headers: operator })).json<{ items: { channel: string; status: string }[] }>()
+  t.equal(emails.items.length, 6)
+  t.ok(emails.items.every((d) => d.channel === 'email' && d.status === 'sent'))
+  const pushes = (await app.inject({ url: '/v1/admin/deliveries?channel=push', headers: operator })).json<{ items: { id: string; heldBy: unknown; destination: string }[] }>()
+  t.same(pushes.items.map((d) => d.id), [push.id])
+  t.same(pushes.items[0]!.heldBy, { instanceId: instance.id, host: 'replica-7', pid: 4242 }, 'operators see which instance holds the claim')
+  t.notMatch(JSON.stringify(all), /secretish|payload/, 'never the payload')
+  t.equal((await app.inject({ url: '/v1/admin/deliveries?channel=fax', headers: operator })).statusCode, 400)
+  t.equal((await app.inject({ url: '/v1/admin/deliveries?status=lost', headers: operator })).statusCode, 400)
+
+  const conflict = await app.inject({ method: 'POST', url: `/v1/admin/deliveries/${push.id}/retry`, headers: operator })
+  t.equal(conflict.statusCode, 409)
+  t.match(conflict.json().message, /only failed deliveries can be retried \(this one is pending\)/)
+  // Shaped like a uuid to a loose pattern, but not one: must be 404, never a 500 from the uuid cast.
+  for (const id of ['nonsense', '-'.repeat(36), 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', '00000000-0000-4000-8000-000000000000']) {
+    t.equal((await app.inject({ method: 'POST', url: `/v1/admin/deliveries/${id}/retry`, headers: operator })).statusCode, 404, `deliveries: ${id}`)
+    t.equal((await app.inject({ method: 'POST', url: `/v1/admin/emails/${id}/retry`, headers: operator })).statusCode, 404, `emails: ${id}`)
+  }
+  t.equal((await app.inject({ method: 'POST', url: `/v1/admin/emails/${push.id}/retry`, headers: operator })).statusCode, 404, 'the email view does not reach a push delivery')
+
+  // The holder's session ends (as when its process is killed): its claim is free within seconds, not after its hour.
+  await holder.end()
+  const freed = await waitFor(async () => {
+    const row = await app.db.selectFrom('deliveries').select(['claimed_by', sql<boolean>`next_attempt_at <= now()`.as('due')]).where('id', '=', push.id).executeTakeFirstOrThrow()
+    return row.claimed_by === null && row.due && row
+  }, { what: 'the claim of a gone instance released', timeout: 10_000 })
+  t.ok(freed, 'released and due at once')
+  t.match((await app.inject({ url: '/metrics' })).body, /bookit_delivery_claims_taken_over_total 1/, 'and counted')
 })

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
+import { retrySchedule } from '../src/delivery/backoff.js'
 import { startService } from './helpers/service-process.js'
 
 const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', JWT_SECRET: 'x'.repeat(32), DATA_DIR: '/tmp/bookit-config-test' }
@@ -18,7 +19,12 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(config.databaseUrl, undefined, 'no DATABASE_URL means the embedded database')
   t.equal(config.jwt.algorithm, 'HS256', 'development gets a generated secret')
   t.equal(loadConfig({ DATA_DIR: '/tmp/bookit-config-test' }).jwt.algorithm === 'HS256' && (loadConfig({ DATA_DIR: '/tmp/bookit-config-test' }).jwt as { secret: string }).secret, (config.jwt as { secret: string }).secret, 'and keeps it between starts')
-  t.ok(config.email.maxAttempts * config.email.retryMaxMs > 10 * 60_000, 'default retries outlast a 10-minute SMTP outage')
+  // The real schedule, the waits the dispatcher itself would use, at their shortest.
+  const schedule = retrySchedule(config.email, () => 0)
+  t.equal(schedule.reduce((a, b) => a + b, 0), 24 * 3_600_000, 'default retries go on for EMAIL_GIVE_UP_AFTER (24 h), far past a 10-minute SMTP outage')
+  t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '30m' }).email.giveUpAfterMs, 30 * 60_000)
+  t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '5d' }).email.giveUpAfterMs, 5 * 86_400_000)
+  t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '36h' }).email.giveUpAfterMs, 36 * 3_600_000)
 })
 
 t.test('each bad value stops the start with a line naming the variable', async (t) => {
@@ -37,6 +43,9 @@ t.test('each bad value stops the start with a line naming the variable', async (
     [{ MAIL_FROM: 'not an address' }, /^Invalid configuration: MAIL_FROM/],
     [{ AMQP_QUEUE: 'has spaces' }, /^Invalid configuration: AMQP_QUEUE/],
     [{ NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV/],
+    [{ EMAIL_GIVE_UP_AFTER: 'soon' }, /^Invalid configuration: EMAIL_GIVE_UP_AFTER must be a duration such as 30m, 24h or 5d \(got "soon"\)$/],
+    [{ EMAIL_GIVE_UP_AFTER: '10s' }, /^Invalid configuration: EMAIL_GIVE_UP_AFTER must be between 1 minute\(s\) and 30 days/],
+    [{ LIVENESS_TIMEOUT_MS: '50' }, /^Invalid configuration: LIVENESS_TIMEOUT_MS must be between 1000/],
     [{ NODE_ENV: 'production', DATABASE_URL: '' }, /^Invalid configuration: DATABASE_URL must be set when NODE_ENV=production/],
     [{ NODE_ENV: 'production', SMTP_URL: '' }, /^Invalid configuration: SMTP_URL must be set when NODE_ENV=production/],
     [{ NODE_ENV: 'production', SMTP_URL: 'smtp://x', JWT_SECRET: '' }, /^Invalid configuration: JWT_SECRET or JWT_PUBLIC_KEY must be set/],

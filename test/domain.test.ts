@@ -63,13 +63,14 @@ t.test('booking.created: the booker is confirmed, each hall admin is alerted', a
     'duplicate admins are alerted once',
   )
   t.same(
-    effects.emails.map((e) => [e.recipient, e.template]),
+    effects.deliveries.map((e) => [e.channel, e.destination, e.template]),
     [
-      ['ada@example.com', 'booking-confirmed'],
-      ['grace@example.com', 'hall-admin-alert'],
-      ['konrad@example.com', 'hall-admin-alert'],
+      ['email', 'ada@example.com', 'booking-confirmed'],
+      ['email', 'grace@example.com', 'hall-admin-alert'],
+      ['email', 'konrad@example.com', 'hall-admin-alert'],
     ],
   )
+  t.equal(effects.deliveries[0]!.payload.expiresAt, '2026-12-01T11:30:00Z', "a booking email stops mattering when the booking ends")
   const confirmed = effects.notifications[0]!
   t.equal(confirmed.title, 'Booking confirmed: Quarterly review')
   t.match(confirmed.body, /10:00.12:30 \(Europe\/Berlin\)/, 'the time is shown in the hall zone, and the zone is named')
@@ -81,24 +82,24 @@ t.test('booking.cancelled: the booker and each admin hear of it, with the reason
   const effects = planEffects(valid(bookingCancelled({ reason: 'Room flooded' })))
   t.same(effects.notifications.map((n) => n.type), ['booking_cancelled', 'hall_booking_cancelled'])
   t.match(effects.notifications[0]!.body, /Room flooded/)
-  t.same(effects.emails.map((e) => e.template), ['booking-cancelled', 'hall-admin-alert'])
-  t.equal(effects.emails[1]!.payload.variant, 'cancelled')
+  t.same(effects.deliveries.map((e) => e.template), ['booking-cancelled', 'hall-admin-alert'])
+  t.equal(effects.deliveries[1]!.payload.variant, 'cancelled')
 })
 
 t.test('user.created: a welcome; the temporary password only in the email payload', async (t) => {
   const effects = planEffects(valid(userCreated(ada, { temporaryPassword: 'Tmp-Secret-123' })))
   t.same(effects.notifications.map((n) => n.type), ['welcome'])
   t.notMatch(JSON.stringify(effects.notifications), /Tmp-Secret-123/, 'not in the in-app notification')
-  t.equal(effects.emails[0]!.payload.temporaryPassword, 'Tmp-Secret-123')
+  t.equal(effects.deliveries[0]!.payload.temporaryPassword, 'Tmp-Secret-123')
 })
 
 t.test('preferences: a switched-off channel is left out, the welcome email never is', async (t) => {
   const disabled = new Set([disabledKey('u-42', 'booking_confirmed', 'email'), disabledKey('u-9', 'hall_booking_created', 'inApp'), disabledKey('u-42', 'welcome', 'email')])
   const booking = planEffects(valid(bookingCreated()), disabled)
   t.same(booking.notifications.map((n) => n.userId), ['u-42'], "grace's in-app alert is off")
-  t.same(booking.emails.map((e) => e.userId), ['u-9'], "ada's confirmation email is off")
+  t.same(booking.deliveries.map((e) => e.userId), ['u-9'], "ada's confirmation email is off")
   const welcome = planEffects(valid(userCreated()), disabled)
-  t.equal(welcome.emails.length, 1, 'the welcome email is sent anyway')
+  t.equal(welcome.deliveries.length, 1, 'the welcome email is sent anyway')
 })
 
 t.test('locales and times', async (t) => {

@@ -1,24 +1,51 @@
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
-import { retryDelayMs } from '../src/email/email-dispatcher.js'
+import { sql } from 'kysely'
+import { nextRetryDelayMs, retrySchedule } from '../src/delivery/backoff.js'
 import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 import { bookingCreated, grace, userCreated } from './helpers/events.js'
 import { SmtpSink } from './helpers/smtp-sink.js'
 
-t.test('backoff grows exponentially with jitter, within its cap', async (t) => {
-  for (let attempt = 1; attempt <= 12; attempt++) {
-    const ceiling = Math.min(600_000, 5_000 * 2 ** (attempt - 1))
-    const delay = retryDelayMs(attempt, 5_000, 600_000)
-    t.ok(delay >= ceiling / 2 && delay <= ceiling, `attempt ${attempt}: ${delay} ms within [${ceiling / 2}, ${ceiling}]`)
+t.test("the dispatcher's own schedule: seconds, then minutes, then hours, until EMAIL_GIVE_UP_AFTER", async (t) => {
+  const { email: policy } = loadConfig({ DATABASE_URL: 'postgres://x/y', JWT_SECRET: 'x'.repeat(32) })
+  t.equal(policy.giveUpAfterMs, 24 * 3_600_000, 'a day by default')
+  // The shortest and the longest schedule the jitter allows: both end at the window, not before.
+  for (const [name, random] of [['shortest', () => 0], ['longest', () => 1]] as const) {
+    const delays = retrySchedule(policy, random)
+    const total = delays.reduce((a, b) => a + b, 0)
+    t.equal(total, policy.giveUpAfterMs, `${name}: the waits add up to the whole window (${delays.length + 1} tries)`)
+    t.ok(delays[0]! <= 5_000, `${name}: the first retry comes after seconds (${delays[0]} ms)`)
+    t.ok(delays.some((d) => d >= 60_000 && d < 3_600_000), `${name}: then minutes`)
+    t.ok(delays.filter((d) => d >= 1_800_000).length >= 10, `${name}: then hours`)
+    t.ok(delays.every((d) => d <= policy.retryMaxMs), `${name}: never more than EMAIL_RETRY_MAX_MS apart`)
   }
+  t.equal(nextRetryDelayMs(policy, 3, policy.giveUpAfterMs), undefined, 'past the window: give up')
+  t.equal(nextRetryDelayMs({ ...policy, maxAttempts: 3 }, 3, 0), undefined, 'out of attempts: give up')
+  t.equal(nextRetryDelayMs(policy, 1, 0, () => 60_000), 60_000, "a channel's own schedule decides alone")
 })
 
-t.test('with the default settings, an email outlasts a 10-minute SMTP outage', async (t) => {
-  const { email: d } = loadConfig({ DATABASE_URL: 'postgres://x/y', JWT_SECRET: 'x'.repeat(32) })
-  // The shortest possible schedule: every delay at the low end of its jitter range.
-  let shortest = 0
-  for (let attempt = 1; attempt < d.maxAttempts; attempt++) shortest += Math.min(d.retryMaxMs, d.retryBaseMs * 2 ** (attempt - 1)) / 2
-  t.ok(shortest >= 10 * 60_000, `attempts go on for at least ${Math.round(shortest / 60_000)} minutes`)
+t.test('the dispatcher numbers tries from 1 and waits base·2^(n-1) (jittered) after try n', async (t) => {
+  const smtp = new SmtpSink({ rejectRecipient: () => ({ code: 451, message: 'Try again later' }) })
+  await smtp.start()
+  t.teardown(() => smtp.stop())
+  const { app } = await build(t, { DATABASE_URL: await createTestDatabase(t), SMTP_URL: smtp.url, EMAIL_RETRY_BASE_MS: '2000', EMAIL_RETRY_MAX_MS: '60000' })
+  await app.inject({ method: 'POST', url: '/v1/events', headers: auth(app, 'user-service', ['events:publish']), payload: userCreated() })
+  for (const attempts of [1, 2]) {
+    const row = await waitFor(
+      async () => {
+        const r = await app.db
+          .selectFrom('deliveries')
+          .select(['attempts', 'last_error', sql<number>`extract(epoch from next_attempt_at - updated_at) * 1000`.as('waitMs')])
+          .where('claimed_by', 'is', null)
+          .where('attempts', '=', attempts)
+          .executeTakeFirst()
+        return r?.last_error ? r : undefined
+      },
+      { what: `try ${attempts} recorded`, timeout: 20_000 },
+    )
+    const ceiling = 2000 * 2 ** (attempts - 1)
+    t.ok(row.waitMs >= ceiling / 2 - 5 && row.waitMs <= ceiling + 5, `after try ${attempts}: waits ${Math.round(row.waitMs)} ms, within [${ceiling / 2}, ${ceiling}]`)
+  }
 })
 
 t.test('SMTP down, then back: every email arrives, once', async (t) => {

@@ -71,6 +71,10 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/unsubscribe', url: '/v1/unsubscribe?token=bad', status: 400 },
     { method: 'get', path: '/v1/admin/emails', url: '/v1/admin/emails', headers: operator, status: 200 },
     { method: 'post', path: '/v1/admin/emails/{id}/retry', url: `/v1/admin/emails/${email}/retry`, headers: operator, status: 409 },
+    { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=email&status=pending', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
+    { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },
+    { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: '/v1/admin/deliveries/not-a-uuid/retry', headers: operator, status: 404 },
     { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
     { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
   ]

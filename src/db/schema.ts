@@ -1,10 +1,14 @@
+import type { ChannelName } from '../domain/delivery-channels.js'
 import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely'
 
 /** The mirror of the tables created in `migrations/`. */
 export interface Database {
   processed_events: ProcessedEventTable
   notifications: NotificationTable
+  deliveries: DeliveryTable
+  /** A view of the email deliveries under the columns the email outbox had. */
   email_outbox: EmailOutboxTable
+  instances: InstanceTable
   preferences: PreferenceTable
 }
 
@@ -34,7 +38,42 @@ export interface NotificationTable {
 export type NotificationRow = Selectable<NotificationTable>
 export type NewNotificationRow = Insertable<NotificationTable>
 
-export type EmailStatus = 'pending' | 'sent' | 'failed'
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'expired'
+export type EmailStatus = DeliveryStatus
+
+export interface DeliveryTable {
+  id: Generated<string>
+  channel: ChannelName
+  user_id: string | null
+  destination: string
+  notification_type: string
+  notification_id: string | null
+  template: string
+  locale: string
+  payload: JSONColumnType<Record<string, unknown>, string, string>
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>
+  attempts: Generated<number>
+  next_attempt_at: Timestamp
+  last_error: string | null
+  provider_id: string | null
+  claimed_by: string | null
+  claim_token: string | null
+  created_at: Timestamp
+  round_started_at: Timestamp
+  updated_at: Timestamp
+  sent_at: NullableTimestamp
+  event_source: string
+  event_id: string
+}
+export type DeliveryRow = Selectable<DeliveryTable>
+
+export interface InstanceTable {
+  id: Generated<string>
+  lock_key: ColumnType<number, never, never>
+  host: string
+  pid: number
+  started_at: Timestamp
+}
 
 export interface EmailOutboxTable {
   id: Generated<string>

@@ -1,6 +1,7 @@
 import type { BookingCancelled, BookingCreated, BookitEvent, PersonData } from './events.js'
 import { formatTimeRange, pickLocale } from './format-time.js'
 import { inAppText } from './in-app-text.js'
+import type { ChannelName } from './delivery-channels.js'
 import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType } from './notification-types.js'
 
 export interface PlannedNotification {
@@ -11,26 +12,34 @@ export interface PlannedNotification {
   data: Record<string, unknown>
 }
 
-export interface PlannedEmail {
+/** One message to one destination on one channel, as planned; a `deliveries` row once recorded. */
+export interface PlannedDelivery {
+  channel: ChannelName
   userId: string
-  recipient: string
+  /** Email address, push subscription id, phone number. */
+  destination: string
   notificationType: NotificationType
   template: string
   /** The recipient's own locale; the renderer falls back to English where no template exists. */
   locale: string
-  /** Everything the template needs; rendered when the email is sent, not before. */
+  /**
+   * Everything the channel needs; rendered when it is sent, not before. `expiresAt` (ISO
+   * time), when present, is when the delivery stops mattering: after it, it is not sent.
+   */
   payload: Record<string, unknown>
 }
 
+export type PlannedEmail = PlannedDelivery & { channel: 'email' }
+
 export interface Effects {
   notifications: PlannedNotification[]
-  emails: PlannedEmail[]
+  deliveries: PlannedDelivery[]
 }
 
 /** A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`. */
 export type DisabledChannels = ReadonlySet<string>
 
-export function disabledKey(userId: string, type: string, channel: 'email' | 'inApp'): string {
+export function disabledKey(userId: string, type: string, channel: ChannelName | 'inApp'): string {
   return `${userId}\u0000${type}:${channel}`
 }
 
@@ -98,7 +107,7 @@ function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (
 
 function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail {
   const recipient = { id: person.id, name: person.name, email: person.email }
-  const base = { userId: person.id, recipient: person.email, notificationType: type, template: EMAIL_TEMPLATE[type], locale: person.locale ?? 'en' }
+  const base = { channel: 'email' as const, userId: person.id, destination: person.email, notificationType: type, template: EMAIL_TEMPLATE[type], locale: person.locale ?? 'en' }
   if (event.type === 'user.created') {
     const { temporaryPassword, activationUrl } = event.data
     return { ...base, payload: { recipient, ...(temporaryPassword ? { temporaryPassword } : {}), ...(activationUrl ? { activationUrl } : {}) } }
@@ -113,6 +122,8 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
       hall,
       booker: { id: user.id, name: user.name, email: user.email },
       ...(event.type === 'booking.cancelled' ? { cancellation: event.data.cancellation } : {}),
+      // A booking email arriving after the booking has ended helps nobody.
+      expiresAt: booking.endsAt,
     },
   }
 }
@@ -122,7 +133,7 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
  * channels left out (the welcome email is never left out).
  */
 export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set()): Effects {
-  const effects: Effects = { notifications: [], emails: [] }
+  const effects: Effects = { notifications: [], deliveries: [] }
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
   const when = (locale: string) => {
@@ -137,7 +148,7 @@ export function planEffects(event: BookitEvent, disabled: DisabledChannels = new
   for (const delivery of deliveriesFor(event)) {
     const { person, type } = delivery
     if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notificationFor(event, delivery, when))
-    if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.emails.push(emailFor(event, delivery))
+    if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.deliveries.push(emailFor(event, delivery))
   }
   return effects
 }

@@ -23,7 +23,7 @@ export function loadEmailSamples(dir = examplesDir): EmailSample[] {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const result = validateEvent(JSON.parse(readFileSync(join(dir, file), 'utf8')))
     if (!result.ok) throw new Error(`examples/${file}: ${result.error}`)
-    for (const email of planEffects(result.event).emails) {
+    for (const email of planEffects(result.event).deliveries.filter((d): d is PlannedEmail => d.channel === 'email')) {
       const name = `${result.event.type.replace('.', '-')}.${email.template}`
       if (!samples.has(name)) samples.set(name, { name, template: email.template, email })
     }

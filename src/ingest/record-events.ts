@@ -1,7 +1,8 @@
 import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
-import { type DisabledChannels, type PlannedEmail, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
+import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { publishNotificationsCreated } from '../live/notification-channel.js'
 
 export interface RecordResult {
@@ -10,6 +11,7 @@ export interface RecordResult {
   /** Events already recorded earlier (or twice in this batch): nothing new was written. */
   duplicates: BookitEvent[]
   notifications: { id: string; userId: string; type: string }[]
+  /** Deliveries queued, on every channel (the name predates the other channels). */
   emailsQueued: number
 }
 
@@ -58,17 +60,6 @@ async function insertNotifications(trx: Transaction<Database>, rows: Sourced<Pla
   return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type }))
 }
 
-async function insertEmails(trx: Transaction<Database>, rows: Sourced<PlannedEmail>[]): Promise<void> {
-  if (rows.length === 0) return
-  const json = JSON.stringify(
-    rows.map((r) => ({ user_id: r.userId, recipient: r.recipient, notification_type: r.notificationType, template: r.template, locale: r.locale, payload: r.payload, event_source: r.source, event_id: r.eventId })),
-  )
-  await sql`
-    INSERT INTO email_outbox (user_id, recipient, notification_type, template, locale, payload, event_source, event_id)
-    SELECT user_id, recipient, notification_type, template, locale, payload, event_source, event_id
-    FROM json_to_recordset(${json}::json) AS r(user_id text, recipient text, notification_type text, template text, locale text, payload jsonb, event_source text, event_id text)`.execute(trx)
-}
-
 /**
  * Commits the effects of a batch of valid events in one transaction, together with the
  * (source, id) of each, so that an event already recorded produces nothing again.
@@ -93,16 +84,16 @@ export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]):
 
     const disabled = await disabledChannels(trx, processed.flatMap(recipientIds))
     const notifications: Sourced<PlannedNotification>[] = []
-    const emails: Sourced<PlannedEmail>[] = []
+    const deliveries: NewDelivery[] = []
     for (const event of processed) {
       const effects = planEffects(event, disabled)
       for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
-      for (const e of effects.emails) emails.push({ ...e, source: event.source, eventId: event.id })
+      for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
     }
     const inserted = await insertNotifications(trx, notifications)
-    await insertEmails(trx, emails)
+    await insertDeliveries(trx, deliveries)
     // Delivered to listeners on every replica only when this transaction commits.
     await publishNotificationsCreated(trx, inserted)
-    return { processed, duplicates, notifications: inserted, emailsQueued: emails.length }
+    return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
   })
 }

@@ -23,7 +23,7 @@ export default fp<IngestPluginOptions>(
       db: app.db,
       metrics: app.metrics,
       log: app.log.child({ component: 'ingest' }),
-      onEmailsQueued: () => app.emailDispatcher.wake(),
+      onEmailsQueued: () => app.deliveries.wake(),
       // Before HTTP ingest answers: a client that reads right after sees the new count.
       onNotificationsCreated: (userIds) => app.readCache.invalidate(userIds),
     })
@@ -48,5 +48,5 @@ export default fp<IngestPluginOptions>(
       app.addHook('preClose', async () => consumer.stop())
     }
   },
-  { name: 'ingest', dependencies: ['database', 'metrics', 'mailer', 'live-updates'] },
+  { name: 'ingest', dependencies: ['database', 'metrics', 'deliveries', 'live-updates'] },
 )

@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin'
-import { pendingEmailStats } from '../email/email-outbox.js'
+import { pendingStats } from '../delivery/delivery-store.js'
+import { countOrphanedClaims } from '../delivery/instance-liveness.js'
+import { DELIVERY_CHANNELS } from '../domain/delivery-channels.js'
 import { type Metrics, createMetrics } from '../metrics.js'
 
 declare module 'fastify' {
@@ -28,12 +30,21 @@ export default fp(
       schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string', description: 'Prometheus text format' } } },
     }, async (_request, reply) => {
       try {
-        const stats = await pendingEmailStats(app.db)
-        metrics.emailsPending.set(stats.pending)
-        metrics.emailOldestPendingAge.set(stats.oldestAgeSeconds)
+        const stats = await pendingStats(app.db)
+        for (const channel of DELIVERY_CHANNELS) {
+          const s = stats.find((x) => x.channel === channel) ?? { pending: 0, oldestAgeSeconds: 0 }
+          metrics.deliveriesPending.set({ channel }, s.pending)
+          metrics.deliveryOldestPendingAge.set({ channel }, s.oldestAgeSeconds)
+          // The contract's email gauges, kept under their names.
+          if (channel === 'email') {
+            metrics.emailsPending.set(s.pending)
+            metrics.emailOldestPendingAge.set(s.oldestAgeSeconds)
+          }
+        }
+        metrics.deliveryClaimsOrphaned.set(await countOrphanedClaims(app.db))
       } catch (err) {
         // The scrape still answers; the queue gauges keep their last value.
-        app.log.warn({ err }, 'could not read the email queue for metrics')
+        app.log.warn({ err }, 'could not read the delivery queues for metrics')
       }
       reply.type(metrics.registry.contentType)
       return metrics.registry.metrics()

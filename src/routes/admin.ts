@@ -1,40 +1,60 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import type { EmailOutboxRow } from '../db/schema.js'
-import { listEmails, requeueEmail } from '../email/email-outbox.js'
-import { decodeCursor, encodeCursor } from '../notifications/notification-store.js'
+import { type ListedDelivery, deliveryStatus, listDeliveries, requeueDelivery } from '../delivery/delivery-store.js'
+import { DELIVERY_CHANNELS, type ChannelName } from '../domain/delivery-channels.js'
+import { decodeCursor, encodeCursor, isNotificationId as isUuid } from '../notifications/notification-store.js'
 import { HttpError, badRequest, notFound } from '../http-errors.js'
 import { BearerAuth, NullableString, errors } from '../schemas/common.js'
 
 const tags = ['operators']
 
-const Delivery = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  userId: Type.String(),
-  recipient: Type.String(),
-  type: Type.String({ description: 'The in-app type this email belongs to' }),
+const Status = Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('expired')])
+const ChannelParam = Type.Unsafe<ChannelName>({ type: 'string', enum: [...DELIVERY_CHANNELS] })
+
+const common = {
   template: Type.String(),
   locale: Type.String(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
+  status: Status,
   attempts: Type.Integer(),
-  nextAttemptAt: NullableString({ format: 'date-time', description: 'When a pending email is tried next' }),
+  nextAttemptAt: NullableString({ format: 'date-time', description: 'When a pending delivery is tried next' }),
   lastError: NullableString(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   sentAt: NullableString({ format: 'date-time' }),
   eventSource: Type.String(),
   eventId: Type.String(),
+}
+
+/** An email delivery under the names the email view has always had. */
+const EmailDelivery = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  userId: Type.String(),
+  recipient: Type.String(),
+  type: Type.String({ description: 'The in-app type this email belongs to' }),
+  ...common,
 })
 
-type DeliveryRow = Omit<EmailOutboxRow, 'payload'>
+const Holder = Type.Union([
+  Type.Object({ instanceId: Type.String({ format: 'uuid' }), host: NullableString(), pid: Type.Union([Type.Integer(), Type.Null()]) }),
+  Type.Null(),
+])
+
+const Delivery = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  channel: ChannelParam,
+  userId: NullableString(),
+  destination: Type.String({ description: 'Email address, push subscription id, phone number or webhook endpoint id' }),
+  type: Type.String({ description: 'The notification (or webhook event) type' }),
+  notificationId: NullableString({ format: 'uuid' }),
+  providerId: NullableString({ description: "The provider's id for the accepted message" }),
+  heldBy: { ...Holder, description: 'The instance whose claim this pending delivery is under, if any' },
+  ...common,
+})
+
 const iso = (d: Date | string) => new Date(d).toISOString()
 
-function toDelivery(row: DeliveryRow) {
+function times(row: Pick<ListedDelivery, 'status' | 'attempts' | 'template' | 'locale' | 'next_attempt_at' | 'last_error' | 'created_at' | 'updated_at' | 'sent_at' | 'event_source' | 'event_id'>) {
   return {
-    id: row.id,
-    userId: row.user_id,
-    recipient: row.recipient,
-    type: row.notification_type,
     template: row.template,
     locale: row.locale,
     status: row.status,
@@ -49,9 +69,59 @@ function toDelivery(row: DeliveryRow) {
   }
 }
 
+type Row = Omit<ListedDelivery, 'holder_host' | 'holder_pid'> & Partial<Pick<ListedDelivery, 'holder_host' | 'holder_pid'>>
+
+const toEmail = (row: Row) => ({ id: row.id, userId: row.user_id ?? '', recipient: row.destination, type: row.notification_type, ...times(row) })
+
+const toDelivery = (row: Row) => ({
+  id: row.id,
+  channel: row.channel,
+  userId: row.user_id,
+  destination: row.destination,
+  type: row.notification_type,
+  notificationId: row.notification_id,
+  providerId: row.provider_id,
+  heldBy: row.status === 'pending' && row.claimed_by ? { instanceId: row.claimed_by, host: row.holder_host ?? null, pid: row.holder_pid ?? null } : null,
+  ...times(row),
+})
+
+const listQuery = {
+  status: Type.Optional(Status),
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+}
+
+function pageCursor(raw: string | undefined) {
+  if (raw === undefined) return undefined
+  const cursor = decodeCursor(raw)
+  if (!cursor) return badRequest('querystring/cursor is not a cursor this service issued')
+  return { createdAt: new Date(cursor.createdAt), id: cursor.id }
+}
+
+function page<T extends { createdAt: string; id: string }>(rows: Row[], limit: number, map: (row: Row) => T) {
+  const items = rows.slice(0, limit).map(map)
+  const last = items[items.length - 1]
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null }
+}
+
 const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
   app.addHook('onRequest', app.requireRole('notifications:admin'))
+
+  /** Requeues a failed delivery (of one channel, for the email view); 404/409 otherwise. */
+  async function retry(id: string, channel: ChannelName | undefined, what: 'email' | 'delivery') {
+    // Not a uuid: it cannot name a row (and must not reach a uuid cast).
+    if (!isUuid(id)) return notFound(what)
+    const row = await requeueDelivery(app.db, id, channel)
+    if (row) {
+      app.log.info({ deliveryId: id, channel: row.channel }, 'failed delivery queued again by an operator')
+      app.deliveries.wake(row.channel)
+      return row
+    }
+    const status = await deliveryStatus(app.db, id, channel)
+    if (!status) return notFound(what)
+    throw new HttpError(409, `only failed ${what === 'email' ? 'emails' : 'deliveries'} can be retried (this one is ${status})`)
+  }
 
   app.get(
     '/v1/admin/emails',
@@ -60,26 +130,14 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Email deliveries, newest first (never bodies or secrets)',
         security: BearerAuth,
-        querystring: Type.Object(
-          {
-            status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')])),
-            recipient: Type.Optional(Type.String({ maxLength: 320 })),
-            limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ items: Type.Array(Delivery), nextCursor: NullableString() }), ...errors(400, 401, 403, 429) },
+        querystring: Type.Object({ ...listQuery, recipient: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(EmailDelivery), nextCursor: NullableString() }), ...errors(400, 401, 403, 429) },
       },
     },
     async (request) => {
       const { status, recipient, limit } = request.query
-      const cursor = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor)
-      if (request.query.cursor !== undefined && !cursor) badRequest('querystring/cursor is not a cursor this service issued')
-      const rows = await listEmails(app.db, { status, recipient, limit, before: cursor && { createdAt: new Date(cursor.createdAt), id: cursor.id } })
-      const items = rows.slice(0, limit).map(toDelivery)
-      const last = items[items.length - 1]
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null }
+      const rows = await listDeliveries(app.db, { channel: 'email', status, destination: recipient, limit, before: pageCursor(request.query.cursor) })
+      return page(rows, limit, toEmail)
     },
   )
 
@@ -91,22 +149,42 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Send a failed email again, with a fresh round of attempts',
         security: BearerAuth,
         params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
-        response: { 200: Delivery, ...errors(401, 403, 404, 409, 429) },
+        response: { 200: EmailDelivery, ...errors(401, 403, 404, 409, 429) },
+      },
+    },
+    async (request) => toEmail(await retry(request.params.id, 'email', 'email')),
+  )
+
+  app.get(
+    '/v1/admin/deliveries',
+    {
+      schema: {
+        tags,
+        summary: 'Deliveries on every channel, newest first, with the instance holding each pending claim (never bodies or secrets)',
+        security: BearerAuth,
+        querystring: Type.Object({ ...listQuery, channel: Type.Optional(ChannelParam), destination: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(Delivery), nextCursor: NullableString() }), ...errors(400, 401, 403, 429) },
       },
     },
     async (request) => {
-      const { id } = request.params
-      if (!/^[0-9a-f-]{36}$/i.test(id)) notFound('email')
-      const row = await requeueEmail(app.db, id)
-      if (row) {
-        request.log.info({ emailId: id }, 'failed email queued again by an operator')
-        app.emailDispatcher.wake()
-        return toDelivery(row)
-      }
-      const exists = await app.db.selectFrom('email_outbox').select('status').where('id', '=', id).executeTakeFirst()
-      if (!exists) return notFound('email')
-      throw new HttpError(409, `only failed emails can be retried (this one is ${exists.status})`)
+      const { channel, status, destination, limit } = request.query
+      const rows = await listDeliveries(app.db, { channel, status, destination, limit, before: pageCursor(request.query.cursor) })
+      return page(rows, limit, toDelivery)
     },
+  )
+
+  app.post(
+    '/v1/admin/deliveries/:id/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Send a failed delivery again, with a fresh round of attempts',
+        security: BearerAuth,
+        params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        response: { 200: Delivery, ...errors(401, 403, 404, 409, 429) },
+      },
+    },
+    async (request) => toDelivery(await retry(request.params.id, undefined, 'delivery')),
   )
 }
 

@@ -1,0 +1,96 @@
+import { join } from 'node:path'
+import { ALWAYS_EMAILED, isNotificationType } from '../../domain/notification-types.js'
+import { type MailTransport, type OutgoingEmail, fileTransport, smtpTransport } from '../../email/mail-transport.js'
+import { type EmailRenderer, createEmailRenderer } from '../../email/render-email.js'
+import { createUnsubscribeToken } from '../../email/unsubscribe-token.js'
+import { templatesDir } from '../../paths.js'
+import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.js'
+
+/** Errors that say the SMTP server could not be reached at all, as opposed to a reply about one email. */
+const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EGREETING'])
+
+/** What went wrong, with the SMTP reply code or the network error code in front. */
+function describeError(err: unknown): string {
+  const e = err as { message?: string; responseCode?: number; code?: string }
+  const text = e.message ?? String(err)
+  return (e.responseCode ? `${e.responseCode} ${text}` : e.code && !text.includes(e.code) ? `${e.code} ${text}` : text).slice(0, 1000)
+}
+
+/** Sorts a failed send: 5xx replies are final, a server that cannot be reached pauses the channel, the rest are retried. */
+export function classifySmtpError(err: unknown): SendOutcome {
+  const e = err as { code?: string; responseCode?: number; permanent?: boolean }
+  const error = describeError(err)
+  if (e.permanent === true || (e.responseCode !== undefined && e.responseCode >= 500)) return { kind: 'failed', error }
+  if (e.responseCode === undefined && e.code !== undefined && UNREACHABLE.has(e.code)) return { kind: 'unreachable', error }
+  return { kind: 'retry', error }
+}
+
+export interface EmailChannel extends Channel {
+  readonly renderer: EmailRenderer
+  readonly transport: MailTransport
+  /** The message a delivery becomes: rendered from its payload, with a Message-ID stable across retries. */
+  compose(job: DeliveryJob): OutgoingEmail
+}
+
+/** Email: renders a delivery's template and hands it to SMTP (or to `.eml` files in development). */
+export function createEmailChannel(deps: ChannelDeps & { transport?: MailTransport; renderer?: EmailRenderer }): EmailChannel {
+  const { config, log } = deps
+  const transport = deps.transport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.email.concurrency) : fileTransport(join(config.dataDir, 'mail')))
+  const renderer = deps.renderer ?? createEmailRenderer(templatesDir)
+  const domain = /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'bookit.local'
+
+  function compose(job: DeliveryJob): OutgoingEmail {
+    const type = job.notificationType
+    const unsubscribeUrl =
+      job.userId && isNotificationType(type) && !ALWAYS_EMAILED.has(type)
+        ? `${config.publicUrl}/v1/unsubscribe?token=${createUnsubscribeToken({ userId: job.userId, type }, config.unsubscribeSecret)}`
+        : undefined
+    const rendered = renderer.render(job.template, job.locale, job.payload, { appUrl: config.appUrl, unsubscribeUrl })
+    const headers: Record<string, string> = {}
+    if (unsubscribeUrl) {
+      headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click'
+    }
+    return {
+      from: config.mailFrom,
+      to: job.destination,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      // Stable per delivery: a resend after a crash carries the same id.
+      messageId: `<${job.id}@${domain}>`,
+      headers,
+    }
+  }
+
+  return {
+    name: 'email',
+    server: 'SMTP server',
+    renderer,
+    transport,
+    compose,
+    async send(job, signal) {
+      let message: OutgoingEmail
+      try {
+        message = compose(job)
+      } catch (err) {
+        // A template that cannot render will not render on the next attempt either.
+        log.error({ err, deliveryId: job.id, template: job.template }, 'email could not be rendered')
+        return { kind: 'failed', error: `render: ${describeError(err)}` }
+      }
+      if (signal.aborted) return { kind: 'retry', error: 'not sent: this instance lost its claim' }
+      try {
+        await transport.send(message)
+        return { kind: 'sent' }
+      } catch (err) {
+        return classifySmtpError(err)
+      }
+    },
+    async verify() {
+      await transport.verify()
+    },
+    async close() {
+      transport.close()
+    },
+  }
+}

@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import type { AppConfig } from '../app.js'
+import { CHANNEL_FACTORIES } from '../delivery/channels.js'
+import { DeliveryPipeline } from '../delivery/delivery-pipeline.js'
+import { type EmailChannel } from '../delivery/email/index.js'
+import type { EmailRenderer } from '../email/render-email.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deliveries: DeliveryPipeline
+    /** The email channel's renderer, for the development preview of every template. */
+    emailRenderer: EmailRenderer
+  }
+}
+
+export interface DeliveriesPluginOptions {
+  config: AppConfig
+  /** Whether this instance sends deliveries; an API-only replica can leave it to others. */
+  send: boolean
+}
+
+/** The delivery pipeline with every registered channel; sends only where `send` is on. */
+export default fp<DeliveriesPluginOptions>(
+  async (app, { config, send }) => {
+    const log = app.log.child({ component: 'delivery' })
+    const channels = CHANNEL_FACTORIES.map((create) => create({ config, db: app.db, log, metrics: app.metrics }))
+    const pipeline = new DeliveryPipeline({
+      db: app.db,
+      databaseUrl: config.databaseUrl,
+      channels,
+      settings: config.email,
+      livenessTimeoutMs: config.email.livenessTimeoutMs,
+      metrics: app.metrics,
+      log,
+    })
+    app.decorate('deliveries', pipeline)
+    app.decorate('emailRenderer', (pipeline.channel('email') as EmailChannel).renderer)
+    if (send) app.addHook('onReady', async () => pipeline.start())
+    app.addHook('onClose', async () => {
+      await pipeline.stop()
+      await Promise.all(channels.map((c) => c.close()))
+    })
+  },
+  { name: 'deliveries', dependencies: ['database', 'metrics'] },
+)
