@@ -1143,10 +1143,10 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    status?: "pending" | "sent" | "failed";
-                    recipient?: string;
+                    status?: "pending" | "sent" | "failed" | "expired";
                     limit: number;
                     cursor?: string;
+                    recipient?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1170,11 +1170,11 @@ export interface paths {
                                 type: string;
                                 template: string;
                                 locale: string;
-                                status: "pending" | "sent" | "failed";
+                                status: "pending" | "sent" | "failed" | "expired";
                                 attempts: number;
                                 /**
                                  * Format: date-time
-                                 * @description When a pending email is tried next
+                                 * @description When a pending delivery is tried next
                                  */
                                 nextAttemptAt: string | null;
                                 lastError: string | null;
@@ -1273,11 +1273,253 @@ export interface paths {
                             type: string;
                             template: string;
                             locale: string;
-                            status: "pending" | "sent" | "failed";
+                            status: "pending" | "sent" | "failed" | "expired";
                             attempts: number;
                             /**
                              * Format: date-time
-                             * @description When a pending email is tried next
+                             * @description When a pending delivery is tried next
+                             */
+                            nextAttemptAt: string | null;
+                            lastError: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            eventSource: string;
+                            eventId: string;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The request conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries on every channel, newest first, with the instance holding each pending claim (never bodies or secrets) */
+        get: {
+            parameters: {
+                query: {
+                    status?: "pending" | "sent" | "failed" | "expired";
+                    limit: number;
+                    cursor?: string;
+                    channel?: "email" | "push" | "sms" | "webhook";
+                    destination?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                channel: "email" | "push" | "sms" | "webhook";
+                                userId: string | null;
+                                /** @description Email address, push subscription id, phone number or webhook endpoint id */
+                                destination: string;
+                                /** @description The notification (or webhook event) type */
+                                type: string;
+                                /** Format: uuid */
+                                notificationId: string | null;
+                                /** @description The provider's id for the accepted message */
+                                providerId: string | null;
+                                /** @description The instance whose claim this pending delivery is under, if any */
+                                heldBy: {
+                                    /** Format: uuid */
+                                    instanceId: string;
+                                    host: string | null;
+                                    pid: number | null;
+                                } | null;
+                                template: string;
+                                locale: string;
+                                status: "pending" | "sent" | "failed" | "expired";
+                                attempts: number;
+                                /**
+                                 * Format: date-time
+                                 * @description When a pending delivery is tried next
+                                 */
+                                nextAttemptAt: string | null;
+                                lastError: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                eventSource: string;
+                                eventId: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/deliveries/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a failed delivery again, with a fresh round of attempts */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            channel: "email" | "push" | "sms" | "webhook";
+                            userId: string | null;
+                            /** @description Email address, push subscription id, phone number or webhook endpoint id */
+                            destination: string;
+                            /** @description The notification (or webhook event) type */
+                            type: string;
+                            /** Format: uuid */
+                            notificationId: string | null;
+                            /** @description The provider's id for the accepted message */
+                            providerId: string | null;
+                            /** @description The instance whose claim this pending delivery is under, if any */
+                            heldBy: {
+                                /** Format: uuid */
+                                instanceId: string;
+                                host: string | null;
+                                pid: number | null;
+                            } | null;
+                            template: string;
+                            locale: string;
+                            status: "pending" | "sent" | "failed" | "expired";
+                            attempts: number;
+                            /**
+                             * Format: date-time
+                             * @description When a pending delivery is tried next
                              */
                             nextAttemptAt: string | null;
                             lastError: string | null;
