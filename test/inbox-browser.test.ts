@@ -179,6 +179,30 @@ if (!existsSync(executablePath)) {
     t.match(await focused(page), { host: 'bookit-inbox', className: 'bell' }, 'and focus is back on the bell')
   })
 
+  t.test('the notification page: infinite scroll on the cursor, a status filter, bulk mark read', async (t) => {
+    await seed('u-page', Array.from({ length: 25 }, (_, i) => `Page item ${i + 1}`))
+    const context = await newContext(t, { viewport: { width: 1280, height: 700 } })
+    const page = await openHostPage(context, base, tokenFor('u-page'), { withPage: true })
+    const rows = page.locator('bookit-notification-page .item')
+    await waitFor(async () => (await rows.count()) === 20, { ...SLOW, what: 'the first page of 20' })
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)')
+    await waitFor(async () => (await rows.count()) === 25, { ...SLOW, interval: 200, what: 'scrolling to load the rest' })
+    const titles = await rows.locator('.title').allTextContents()
+    t.equal(new Set(titles).size, 25, 'no notification twice across the pages')
+
+    await rows.nth(0).locator('[data-action=read]').click()
+    await waitFor(async () => (await countUnread(app.db, 'u-page')) === 24, { ...SLOW, what: 'one read' })
+    await page.locator('bookit-notification-page select[data-filter=status]').selectOption('unread')
+    await waitFor(async () => (await rows.count()) === 20 && !(await rows.locator('.title').allTextContents()).includes(titles[0]!), { ...SLOW, what: 'the unread filter' })
+
+    await page.locator('bookit-notification-page [data-action=select-all]').check()
+    t.match(await page.locator('bookit-notification-page .bulk [role=status]').textContent(), '20 selected')
+    await page.locator('bookit-notification-page [data-action=bulk-read]').click()
+    await waitFor(async () => (await countUnread(app.db, 'u-page')) === 4, { ...SLOW, what: 'the 20 selected to be read' })
+    await waitForBadge(page, '4', 'the bell, from the server count')
+    await waitFor(async () => (await rows.count()) === 4, { ...SLOW, what: 'the unread view to refetch' })
+  })
+
   t.test('axe-core finds no violations in the open dropdown and the notification page', async (t) => {
     await seed('u-axe', ['Accessible', 'Also accessible'])
     const context = await newContext(t)

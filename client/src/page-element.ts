@@ -31,7 +31,11 @@ export class BookitNotificationPage extends InboxView {
   }
 
   protected setUp(): void {
-    this.notifications = new NotificationList(this.session!.api, { status: 'all', archived: 'false' }, 20, () => this.render())
+    this.notifications = new NotificationList(this.session!.api, { status: 'all', archived: 'false' }, 20, () => {
+      this.render()
+      // After layout, so the sentinel's position is the new one.
+      requestAnimationFrame(this.loadIfEndInView)
+    })
     const t = this.t
     const choice = (label: string, key: keyof ListFilter, options: Record<string, string>) =>
       h(
@@ -61,9 +65,7 @@ export class BookitNotificationPage extends InboxView {
       h('div', { class: 'sr', 'aria-live': 'polite' }),
     )
     // Infinite scroll: the next page loads as the end of the list comes into view.
-    this.observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) void this.notifications.loadMore()
-    })
+    this.observer = new IntersectionObserver(this.loadIfEndInView, { rootMargin: '200px' })
     this.observer.observe(this.sentinel)
     void this.notifications.reload()
   }
@@ -71,6 +73,17 @@ export class BookitNotificationPage extends InboxView {
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     this.observer?.disconnect()
+  }
+
+  /**
+   * Loads the next page when the end of the list is near the viewport. Asked by the observer
+   * and after every change, since the observer speaks only when visibility changes: a page
+   * that does not fill the screen, or a scroll during a refetch, would otherwise stop here.
+   */
+  private readonly loadIfEndInView = () => {
+    const list = this.notifications
+    if (list.loading || !list.nextCursor || !this.isConnected) return
+    if (this.sentinel.getBoundingClientRect().top <= globalThis.innerHeight + 200) void list.loadMore()
   }
 
   private setFilter(key: keyof ListFilter, value: string): void {
