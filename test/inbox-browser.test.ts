@@ -244,6 +244,8 @@ if (!existsSync(executablePath)) {
           await waitFor(async () => (await itemTitles(page)).length === 3, { ...SLOW, what: 'the dropdown' })
           const heading = await page.locator('bookit-inbox h2').textContent()
           t.equal(heading, lang === 'de' ? 'Benachrichtigungen' : 'Notifications', `${lang}: the dropdown speaks the page's language`)
+          t.equal(await page.locator('bookit-inbox .bell').getAttribute('aria-label'), lang === 'de' ? 'Benachrichtigungen, 3 neu' : 'Notifications, 3 new', `${lang}: the bell's aria label too`)
+          t.match(await page.locator('bookit-inbox time').first().textContent(), lang === 'de' ? /^(vor \d+ Sekunden?|jetzt)$/ : /^(\d+ seconds? ago|now)$/, `${lang}: relative times in the language`)
           const overflow = (await page.evaluate(`(() => { const r = document.querySelector('bookit-inbox').shadowRoot.querySelector('.panel').getBoundingClientRect(); return r.left < 0 || r.right > innerWidth })()`)) as boolean
           t.notOk(overflow, `${width} px: the dropdown fits the viewport`)
           const name = `inbox.${lang}.${colorScheme}.${width}.png`
