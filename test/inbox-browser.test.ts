@@ -97,6 +97,23 @@ if (!existsSync(executablePath)) {
     t.equal(app.liveHub.size, 1, 'still one stream')
   })
 
+  t.test('tabs signed in as different users do not share a stream', async (t) => {
+    await waitFor(() => app.liveHub.size === 0, { ...SLOW, what: 'earlier pages to close their streams' })
+    await seed('u-left', ['For the left user'])
+    const context = await newContext(t)
+    const left = await openHostPage(context, base, tokenFor('u-left'))
+    const right = await openHostPage(context, base, tokenFor('u-right'))
+    await waitForBadge(left, '1', 'the left user')
+    await waitForBadge(right, '0', 'the right user')
+    await waitFor(() => app.liveHub.size === 2, { ...SLOW, what: 'a stream for each user' })
+    await seed('u-right', ['For the right user'])
+    await waitForBadge(right, '1', 'the right user, on their own stream')
+    await openBell(right)
+    await waitFor(async () => (await itemTitles(right)).length === 1, { ...SLOW, what: "the right user's dropdown" })
+    t.same(await itemTitles(right), ['Booking confirmed: For the right user'], "never the other user's")
+    t.equal(await badge(left), '1')
+  })
+
   t.test('a stream cut while 5 are published: all 5 appear once, and the badge is the database count', async (t) => {
     await waitFor(() => app.liveHub.size === 0, { ...SLOW, what: 'earlier pages to close their streams' })
     await seed('u-cut', ['Before the cut'])

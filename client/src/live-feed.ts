@@ -13,6 +13,16 @@ export type FeedEvent =
 
 type Wire = FeedEvent | { type: 'hello' } | { type: 'cursor'; lastEventId: string }
 
+/** The `sub` of a JWT, read without verifying (only to tell users apart); '' for other tokens. */
+export function subjectOf(token: string): string {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown }
+    return typeof payload.sub === 'string' ? payload.sub : ''
+  } catch {
+    return ''
+  }
+}
+
 /** Turns one SSE message into feed events; unknown events are ignored (a newer server). */
 export function toFeedEvents(m: StreamMessage): FeedEvent[] {
   if (m.event === 'reset') return [{ type: 'reset' }]
@@ -66,7 +76,7 @@ export class LiveFeed {
 
   subscribe(listener: (e: FeedEvent) => void): () => void {
     this.listeners.add(listener)
-    if (this.listeners.size === 1) this.start()
+    if (this.listeners.size === 1) void this.start()
     listener(this.latestCounts)
     listener(this.live)
     return () => {
@@ -81,17 +91,20 @@ export class LiveFeed {
     this.channel?.postMessage(event)
   }
 
-  private start(): void {
+  private async start(): Promise<void> {
     // Fresh each time: an element removed and added again starts the feed again.
-    this.lockAbort = new AbortController()
+    const lockAbort = (this.lockAbort = new AbortController())
+    // Tabs share a stream only when they are signed in as the same user.
+    const key = `${this.key}:${subjectOf(await Promise.resolve().then(() => this.getToken()).catch(() => ''))}`
+    if (lockAbort.signal.aborted) return
     if (typeof BroadcastChannel !== 'undefined') {
-      this.channel = new BroadcastChannel(this.key)
+      this.channel = new BroadcastChannel(key)
       this.channel.onmessage = (e: MessageEvent<Wire>) => this.receive(e.data)
     }
     const locks = (globalThis.navigator as Navigator | undefined)?.locks
     if (locks && this.channel) {
       locks
-        .request(this.key, { signal: this.lockAbort.signal }, () => {
+        .request(key, { signal: lockAbort.signal }, () => {
           this.lead()
           return new Promise<void>((resolve) => (this.releaseLock = resolve))
         })
