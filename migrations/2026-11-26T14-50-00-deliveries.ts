@@ -80,13 +80,39 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // The table exactly as the earlier migrations left it (keys, defaults, checks, indexes),
+  // so that their own downs still work, then the emails back into it.
   await sql`
     DROP VIEW email_outbox;
-    CREATE TABLE email_outbox AS
-      SELECT id, user_id, destination AS recipient, notification_type, template, locale, payload,
-             CASE WHEN status = 'expired' THEN 'failed' ELSE status END AS status,
-             attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id
-      FROM deliveries WHERE channel = 'email';
+    CREATE TABLE email_outbox (
+      id                uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+      user_id           text        NOT NULL,
+      recipient         text        NOT NULL,
+      notification_type text        NOT NULL,
+      template          text        NOT NULL,
+      locale            text        NOT NULL,
+      payload           jsonb       NOT NULL,
+      status            text        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+      attempts          integer     NOT NULL DEFAULT 0,
+      next_attempt_at   timestamptz NOT NULL DEFAULT now(),
+      last_error        text,
+      created_at        timestamptz(3) NOT NULL DEFAULT now(),
+      updated_at        timestamptz NOT NULL DEFAULT now(),
+      sent_at           timestamptz,
+      event_source      text        NOT NULL,
+      event_id          text        NOT NULL
+    );
+    CREATE INDEX email_outbox_due ON email_outbox (next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX email_outbox_status_created ON email_outbox (status, created_at DESC, id DESC);
+    CREATE INDEX email_outbox_recipient ON email_outbox (recipient, created_at DESC);
+    CREATE INDEX email_outbox_finished ON email_outbox (updated_at) WHERE status <> 'pending';
+    CREATE INDEX email_outbox_sent_bodies ON email_outbox (id) WHERE status = 'sent' AND payload <> '{}'::jsonb;
+    INSERT INTO email_outbox (id, user_id, recipient, notification_type, template, locale, payload, status,
+                              attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id)
+    SELECT id, user_id, destination, notification_type, template, locale, payload - 'expiresAt',
+           CASE WHEN status = 'expired' THEN 'failed' ELSE status END,
+           attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id
+    FROM deliveries WHERE channel = 'email';
     DROP TABLE deliveries, instances;
   `.execute(db)
 }

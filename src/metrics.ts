@@ -53,6 +53,11 @@ export function createMetrics() {
     }),
     emailsPending: new Gauge({ name: 'bookit_emails_pending', help: 'Emails waiting to be sent (including those waiting for a retry).', registers }),
     emailOldestPendingAge: new Gauge({ name: 'bookit_email_oldest_pending_age_seconds', help: 'Age of the oldest email waiting to be sent; 0 when none waits.', registers }),
+    databaseReadable: new Gauge({
+      name: 'bookit_metrics_database_readable',
+      help: '1 when this scrape could read the database; 0 when not, and then the gauges read from it (pending deliveries and emails, oldest pending age, orphaned claims) are left out.',
+      registers,
+    }),
     deliveriesSent: new Counter({ name: 'bookit_deliveries_sent_total', help: 'Deliveries accepted by their server, by channel and template.', labelNames: ['channel', 'template'] as const, registers }),
     deliveriesFailed: new Counter({
       name: 'bookit_deliveries_failed_total',
@@ -113,6 +118,12 @@ export function createMetrics() {
       name: 'bookit_read_cache_lookups_total',
       help: 'Unread counts and first pages asked of the in-memory cache, by result (hit, miss).',
       labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
+    retentionRuns: new Counter({
+      name: 'bookit_retention_runs_total',
+      help: 'Scheduled retention runs, by outcome: completed, skipped (another replica held the lock) or failed.',
+      labelNames: ['outcome'] as const,
       registers,
     }),
     brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),

@@ -20,6 +20,10 @@ await waitFor(() => app.amqpConsumer?.connected, { what: 'the consumer' })
 
 const rowsFor = (eventId: string) => app.db.selectFrom('notifications').selectAll().where('event_id', '=', eventId).orderBy('user_id').execute()
 const emailsFor = (eventId: string) => app.db.selectFrom('email_outbox').selectAll().where('event_id', '=', eventId).orderBy('recipient').execute()
+const amqpDuplicates = async () => {
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  return Number(/bookit_events_received_total\{type="booking.created",transport="amqp",outcome="duplicate"\} (\d+)/.exec(metrics)?.[1] ?? 0)
+}
 const allSent = (eventId: string) => async () => {
   const emails = await emailsFor(eventId)
   return emails.length > 0 && emails.every((e) => e.status === 'sent') && emails
@@ -54,6 +58,7 @@ t.test('booking.created over the broker: rows and delivered emails, as the contr
   t.match(html, /&lt;b&gt;coffee&lt;\/b&gt;/)
   t.match(toAda.parsed.text, /When:\s+Tue, 1 Dec 2026, 10:00–12:30 \(Europe\/Berlin\)/, 'text part with the time in the hall zone, zone named')
   t.match(toAda.parsed.text, /Bring "snacks" & <b>coffee<\/b>/, 'the text part shows the text as written')
+  t.equal(toAda.messageId, toAda.parsed.messageId, "the sink's header scan finds the Message-ID a full parse finds")
   t.match(toAda.parsed.messageId, new RegExp(`^<${emails[0]!.id}@bookit.local>$`), 'Message-ID derived from the outbox row')
   const headers = toAda.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ') // unfolded
   t.match(headers, /^List-Unsubscribe: <https:\/\/notify\.example\.com\/v1\/unsubscribe\?token=[\w-]+\.[\w-]+>\r?$/m, 'RFC 8058 link')
@@ -101,13 +106,17 @@ t.test('user.created: the temporary password is in the welcome email and nowhere
 
 t.test('the same event twice over the broker, then over HTTP: one set of effects', async (t) => {
   const event = bookingCreated({ admins: [grace] })
+  const duplicatesBefore = await amqpDuplicates()
   await publishEvents(broker.AMQP_EXCHANGE, [event, event])
   await waitFor(allSent(event.id), { what: 'emails sent' })
+  await waitFor(async () => (await amqpDuplicates()) === duplicatesBefore + 1, { what: 'the second copy to be processed as a duplicate' })
   const http = await app.inject({ method: 'POST', url: '/v1/events', headers: auth(app, 'booking-service', ['events:publish']), payload: event })
   t.equal(http.statusCode, 202)
   t.same(http.json(), { accepted: 0, duplicates: 1 })
+  // Counted only once the third copy has been through the consumer, so the rows below are
+  // not read before it had a chance to add any.
   await publishEvents(broker.AMQP_EXCHANGE, [event])
-  await new Promise((r) => setTimeout(r, 300))
+  await waitFor(async () => (await amqpDuplicates()) === duplicatesBefore + 2, { what: 'the third copy to be processed as a duplicate' })
   t.equal((await rowsFor(event.id)).length, 2, 'one notification per recipient')
   t.equal((await emailsFor(event.id)).length, 2, 'one email per recipient')
   const ids = new Set((await emailsFor(event.id)).map((e) => `<${e.id}@bookit.local>`))

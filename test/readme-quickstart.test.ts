@@ -59,5 +59,5 @@ t.test('the README quick start works as written, on an embedded database', async
   await waitFor(() => readdirSync(join(dataDir, 'mail')).filter((f) => f.endsWith('.eml')).length === 5, { what: 'five captured emails', timeout: 20_000 })
   const listed = lines.filter((l) => l.endsWith('.eml'))
   t.ok(listed.length >= 1, `ls showed the captured emails (${listed.length} when it ran)`)
-  t.pass(`quick start took ${((Date.now() - started) / 1000).toFixed(1)} s from npm start (build included) to the captured emails`)
+  t.comment(`quick start took ${((Date.now() - started) / 1000).toFixed(1)} s from npm start (build included) to the captured emails`)
 })

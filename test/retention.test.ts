@@ -1,8 +1,12 @@
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
+import { pino } from 'pino'
 import t from 'tap'
-import { runRetention } from '../src/retention/retention-job.js'
-import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
+import { connectDatabase } from '../src/db/connect.js'
+import type { Database } from '../src/db/schema.js'
+import { createMetrics } from '../src/metrics.js'
+import { RetentionScheduler, runRetention } from '../src/retention/retention-job.js'
+import { LogCapture, auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 
 t.test('retention deletes what is past RETENTION_DAYS in bounded batches, one replica at a time', async (t) => {
   const databaseUrl = await createTestDatabase(t)
@@ -63,8 +67,101 @@ t.test('retention deletes what is past RETENTION_DAYS in bounded batches, one re
   ], 'old finished emails deleted, a pending one kept, sent bodies emptied, a failed one kept for a retry')
   t.same((await db.selectFrom('processed_events').select('id').execute()).map((r) => r.id), ['new'])
   await waitFor(async () => (await count()) === 1, { what: 'the cached count to follow the deletion', timeout: 5_000 })
-  t.pass('the unread count follows the deletion')
+  t.equal(await count(), 1, 'the unread count follows the deletion')
 
   const again = await runRetention({ db, retentionDays: config.retentionDays, batchSize: config.retentionBatchSize, log: app.log })
   t.same(again, { ran: true, notifications: 0, emailBodies: 0, emails: 0, events: 0 }, 'a second run finds nothing')
+})
+
+/** A migrated database of its own, a direct connection to it, and helpers for the scheduler tests. */
+async function retentionRig(t: Tap, applicationName: string) {
+  const databaseUrl = await createTestDatabase(t)
+  // Migrations come from building the app once; its workers are not started.
+  const { app } = await build(t, { DATABASE_URL: databaseUrl }, { startWorkers: false })
+  const { db } = connectDatabase(databaseUrl, { max: 2, applicationName })
+  t.teardown(() => db.destroy())
+  const other = new pg.Client({ connectionString: databaseUrl })
+  await other.connect()
+  t.teardown(() => other.end())
+  const metrics = createMetrics()
+  const logs = new LogCapture()
+  const log = pino({ level: 'info' }, logs)
+  let n = 0
+  const addOld = (userId: string) => sql`
+    INSERT INTO notifications (user_id, type, title, body, data, created_at, event_source, event_id)
+    VALUES (${userId}, 'booking_confirmed', 't', 'b', '{}', now() - interval '100 days', '/test', ${`old-${++n}`})`.execute(app.db)
+  const oldLeft = async (userId: string) => Number((await app.db.selectFrom('notifications').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n)
+  const runs = async (outcome: string) => (await metrics.retentionRuns.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0
+  const scheduler = (intervalMs: number) => {
+    const s = new RetentionScheduler({ db, retentionDays: 30, batchSize: 100, intervalMs, firstRunMs: 0, metrics, log: log as never })
+    t.teardown(() => s.stop())
+    return s
+  }
+  return { app, db, other, metrics, logs, addOld, oldLeft, runs, scheduler }
+}
+type Tap = Parameters<typeof createTestDatabase>[0]
+
+t.test('the scheduler runs the job again and again, skips while another replica holds the lock, and stops', async (t) => {
+  const { other, addOld, oldLeft, runs, scheduler } = await retentionRig(t, 'retention-loop')
+  const retention = scheduler(100)
+  await addOld('first')
+  retention.start()
+  await waitFor(async () => (await oldLeft('first')) === 0, { what: 'the first run to delete' })
+  // A row added after the first run is deleted by a later one: the timer is re-armed.
+  await addOld('second')
+  await waitFor(async () => (await oldLeft('second')) === 0, { what: 'a later run to delete' })
+  // Counted just after the run returns, a moment after its deletes are visible.
+  await waitFor(async () => (await runs('completed')) >= 2, { what: 'two runs counted as completed' })
+  t.ok((await runs('completed')) >= 2, `runs completed: ${await runs('completed')}`)
+
+  await other.query('SELECT pg_advisory_lock(7304512411)')
+  const skippedBefore = await runs('skipped')
+  await addOld('locked-out')
+  await waitFor(async () => (await runs('skipped')) >= skippedBefore + 2, { what: 'runs to skip while the lock is held' })
+  t.equal(await oldLeft('locked-out'), 1, 'nothing deleted while another replica holds the lock')
+  await other.query('SELECT pg_advisory_unlock(7304512411)')
+  await waitFor(async () => (await oldLeft('locked-out')) === 0, { what: 'a run once the lock is free' })
+  t.equal(await runs('failed'), 0, 'no run failed')
+
+  await retention.stop()
+  const stopped = (await runs('completed')) + (await runs('skipped'))
+  await addOld('after-stop')
+  // A negative can only be checked over a while: ten intervals with no run.
+  await new Promise((r) => setTimeout(r, 1_000))
+  t.equal((await runs('completed')) + (await runs('skipped')), stopped, 'no run after stop()')
+  t.equal(await oldLeft('after-stop'), 1, 'and nothing deleted')
+})
+
+/** Holds the notifications table so the job's first DELETE waits, then ends the job's session, as a database restart would. */
+async function cutMidRun(db: Kysely<Database>, other: pg.Client, applicationName: string, start: () => void) {
+  await other.query('BEGIN')
+  await other.query('LOCK TABLE notifications IN ACCESS EXCLUSIVE MODE')
+  start()
+  const waiting = await waitFor(async () => {
+    const { rows } = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE application_name = ${applicationName} AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM notifications%'`.execute(db.withoutPlugins())
+    return rows[0]
+  }, { what: 'the job to wait on the table, holding its advisory lock' })
+  await other.query('SELECT pg_terminate_backend($1)', [waiting.pid])
+  await other.query('ROLLBACK')
+}
+
+t.test('the database gone mid-run: the first error is reported (not the failed unlock), counted, and the next run works', async (t) => {
+  const name = 'retention-cut'
+  const { app, db, other, logs, addOld, oldLeft, runs, scheduler } = await retentionRig(t, name)
+  await addOld('cut')
+
+  let outcome: Promise<unknown> | undefined
+  await cutMidRun(app.db, other, name, () => {
+    outcome = runRetention({ db, retentionDays: 30, batchSize: 100, log: pino({ level: 'silent' }) as never })
+  })
+  await t.rejects(outcome!, /terminating connection due to administrator command/, 'the job fails with what went wrong first')
+
+  const retention = scheduler(200)
+  await cutMidRun(app.db, other, name, () => retention.start())
+  await waitFor(async () => (await runs('failed')) === 1, { what: 'the failed run to be counted' })
+  const failure = logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'retention run failed; trying again at the next interval')
+  t.match(failure?.err?.message, /terminating connection due to administrator command/, 'the log names the first error')
+  await waitFor(async () => (await oldLeft('cut')) === 0, { what: 'the next run to delete' })
+  await waitFor(async () => (await runs('completed')) >= 1, { what: 'the next run counted as completed' })
+  t.equal(await runs('failed'), 1, 'the next run completed: the loop survived the failure')
 })

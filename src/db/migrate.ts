@@ -7,7 +7,8 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 // Resolves to `migrations/` from the sources and to `dist/migrations/` from the build.
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations')
 
-const migrationProvider: MigrationProvider = {
+/** Every file in `migrations/`, in name order (exported for the test that runs each `down`). */
+export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     const files = (await readdir(migrationsDir)).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort()
     const migrations: Record<string, Migration> = {}

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import type { Metric } from 'prom-client'
 import { pendingStats } from '../delivery/delivery-store.js'
 import { countOrphanedClaims } from '../delivery/instance-liveness.js'
 import { DELIVERY_CHANNELS } from '../domain/delivery-channels.js'
@@ -14,6 +15,9 @@ export default fp(
   async (app) => {
     const metrics = createMetrics()
     app.decorate('metrics', metrics)
+    /** Gauges set from a database query at each scrape, by name. */
+    const fromDatabase = new Map<string, Metric>()
+    for (const gauge of [metrics.deliveriesPending, metrics.deliveryOldestPendingAge, metrics.deliveryClaimsOrphaned, metrics.emailsPending, metrics.emailOldestPendingAge]) fromDatabase.set((await gauge.get()).name, gauge)
 
     // Callback style, not async: this runs on every request, and a promise per request shows up.
     app.addHook('onResponse', (request, reply, done) => {
@@ -42,8 +46,14 @@ export default fp(
           }
         }
         metrics.deliveryClaimsOrphaned.set(await countOrphanedClaims(app.db))
+        for (const [name, gauge] of fromDatabase) if (!metrics.registry.getSingleMetric(name)) metrics.registry.registerMetric(gauge)
+        metrics.databaseReadable.set(1)
       } catch (err) {
-        // The scrape still answers; the queue gauges keep their last value.
+        // The scrape still answers, with process metrics; gauges read from the database are
+        // left out rather than repeated stale (an alert on them then sees "no data", not a
+        // frozen value), and bookit_metrics_database_readable says why.
+        for (const name of fromDatabase.keys()) metrics.registry.removeSingleMetric(name)
+        metrics.databaseReadable.set(0)
         app.log.warn({ err }, 'could not read the delivery queues for metrics')
       }
       reply.type(metrics.registry.contentType)

@@ -10,10 +10,11 @@ export default fp<{ config: Config; run: boolean }>(
       retentionDays: config.retentionDays,
       batchSize: config.retentionBatchSize,
       intervalMs: config.retentionIntervalMinutes * 60_000,
+      metrics: app.metrics,
       log: app.log.child({ component: 'retention' }),
     })
     app.addHook('onReady', async () => scheduler.start())
     app.addHook('preClose', async () => scheduler.stop())
   },
-  { name: 'retention', dependencies: ['database'] },
+  { name: 'retention', dependencies: ['database', 'metrics'] },
 )

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
 import { publishUnreadChanged } from '../live/notification-channel.js'
+import type { Metrics } from '../metrics.js'
 
 export interface RetentionOptions {
   db: Kysely<Database>
@@ -31,45 +32,55 @@ export async function runRetention(o: RetentionOptions): Promise<RetentionResult
   return o.db.connection().execute(async (db) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`.execute(db)
     if (!rows[0]?.locked) return { ran: false, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
+    let result: RetentionResult
     try {
-      const cutoff = sql`now() - make_interval(days => ${o.retentionDays})`
-      const result: RetentionResult = { ran: true, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
-      result.notifications = await inBatches(o.batchSize, async (limit) => {
-        const deleted = await sql<{ user_id: string }>`
-          DELETE FROM notifications n USING (
-            SELECT id FROM notifications WHERE created_at < ${cutoff} ORDER BY created_at LIMIT ${limit}
-          ) old WHERE n.id = old.id
-          RETURNING n.user_id`.execute(db)
-        // Their pages (and counts) change: every replica drops what it cached for them.
-        await publishUnreadChanged(db, deleted.rows.map((r) => r.user_id))
-        return deleted.rows.length
-      })
-      result.emails = await inBatches(o.batchSize, async (limit) => {
-        const deleted = await sql`
-          DELETE FROM email_outbox o USING (
-            SELECT id FROM email_outbox WHERE status <> 'pending' AND updated_at < ${cutoff} ORDER BY updated_at LIMIT ${limit}
-          ) old WHERE o.id = old.id`.execute(db)
-        return Number(deleted.numAffectedRows ?? 0)
-      })
-      result.emailBodies = await inBatches(o.batchSize, async (limit) => {
-        const updated = await sql`
-          UPDATE email_outbox o SET payload = '{}'::jsonb FROM (
-            SELECT id FROM email_outbox WHERE status = 'sent' AND payload <> '{}'::jsonb LIMIT ${limit}
-          ) sent WHERE o.id = sent.id`.execute(db)
-        return Number(updated.numAffectedRows ?? 0)
-      })
-      result.events = await inBatches(o.batchSize, async (limit) => {
-        const deleted = await sql`
-          DELETE FROM processed_events p USING (
-            SELECT source, id FROM processed_events WHERE processed_at < ${cutoff} LIMIT ${limit}
-          ) old WHERE p.source = old.source AND p.id = old.id`.execute(db)
-        return Number(deleted.numAffectedRows ?? 0)
-      })
-      return result
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${LOCK_KEY})`.execute(db)
+      result = await deleteOld(db, o)
+    } catch (err) {
+      // On a dead connection the unlock fails too; the error worth reporting is the first one.
+      // The database drops the lock with the session anyway.
+      await sql`SELECT pg_advisory_unlock(${LOCK_KEY})`.execute(db).catch((unlockError: unknown) => o.log.warn({ err: unlockError }, 'retention: could not release its lock after a failure; the database releases it with the session'))
+      throw err
     }
+    await sql`SELECT pg_advisory_unlock(${LOCK_KEY})`.execute(db)
+    return result
   })
+}
+
+async function deleteOld(db: Kysely<Database>, o: RetentionOptions): Promise<RetentionResult> {
+  const cutoff = sql`now() - make_interval(days => ${o.retentionDays})`
+  const result: RetentionResult = { ran: true, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
+  result.notifications = await inBatches(o.batchSize, async (limit) => {
+    const deleted = await sql<{ user_id: string }>`
+      DELETE FROM notifications n USING (
+        SELECT id FROM notifications WHERE created_at < ${cutoff} ORDER BY created_at LIMIT ${limit}
+      ) old WHERE n.id = old.id
+      RETURNING n.user_id`.execute(db)
+    // Their pages (and counts) change: every replica drops what it cached for them.
+    await publishUnreadChanged(db, deleted.rows.map((r) => r.user_id))
+    return deleted.rows.length
+  })
+  result.emails = await inBatches(o.batchSize, async (limit) => {
+    const deleted = await sql`
+      DELETE FROM email_outbox o USING (
+        SELECT id FROM email_outbox WHERE status <> 'pending' AND updated_at < ${cutoff} ORDER BY updated_at LIMIT ${limit}
+      ) old WHERE o.id = old.id`.execute(db)
+    return Number(deleted.numAffectedRows ?? 0)
+  })
+  result.emailBodies = await inBatches(o.batchSize, async (limit) => {
+    const updated = await sql`
+      UPDATE email_outbox o SET payload = '{}'::jsonb FROM (
+        SELECT id FROM email_outbox WHERE status = 'sent' AND payload <> '{}'::jsonb LIMIT ${limit}
+      ) sent WHERE o.id = sent.id`.execute(db)
+    return Number(updated.numAffectedRows ?? 0)
+  })
+  result.events = await inBatches(o.batchSize, async (limit) => {
+    const deleted = await sql`
+      DELETE FROM processed_events p USING (
+        SELECT source, id FROM processed_events WHERE processed_at < ${cutoff} LIMIT ${limit}
+      ) old WHERE p.source = old.source AND p.id = old.id`.execute(db)
+    return Number(deleted.numAffectedRows ?? 0)
+  })
+  return result
 }
 
 async function inBatches(size: number, batch: (limit: number) => Promise<number>): Promise<number> {
@@ -81,14 +92,18 @@ async function inBatches(size: number, batch: (limit: number) => Promise<number>
   }
 }
 
+export interface RetentionSchedulerOptions extends RetentionOptions {
+  intervalMs: number
+  firstRunMs?: number
+  metrics: Pick<Metrics, 'retentionRuns'>
+}
+
 /** Runs the job every `intervalMs`, the first time soon after start. */
 export class RetentionScheduler {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
 
-  constructor(
-    private readonly o: RetentionOptions & { intervalMs: number; firstRunMs?: number },
-  ) {}
+  constructor(private readonly o: RetentionSchedulerOptions) {}
 
   start(): void {
     this.schedule(this.o.firstRunMs ?? 30_000)
@@ -98,9 +113,13 @@ export class RetentionScheduler {
     this.timer = setTimeout(() => {
       this.running = runRetention(this.o)
         .then((result) => {
+          this.o.metrics.retentionRuns.inc({ outcome: result.ran ? 'completed' : 'skipped' })
           if (result.ran && result.notifications + result.emailBodies + result.emails + result.events > 0) this.o.log.info(result, 'retention: old data deleted')
         })
-        .catch((err: unknown) => this.o.log.error({ err }, 'retention run failed; trying again at the next interval'))
+        .catch((err: unknown) => {
+          this.o.metrics.retentionRuns.inc({ outcome: 'failed' })
+          this.o.log.error({ err }, 'retention run failed; trying again at the next interval')
+        })
         .finally(() => {
           this.running = undefined
           if (this.timer) this.schedule(this.o.intervalMs)

@@ -11,7 +11,7 @@ type Tap = Parameters<typeof brokerNames>[0]
  * service's environment pointing at all three.
  */
 export async function serviceRig(t: Tap) {
-  const smtp = new SmtpSink()
+  const smtp = new SmtpSink({ parse: false })
   await smtp.start()
   t.teardown(() => smtp.stop())
   const databaseUrl = await createTestDatabase(t)

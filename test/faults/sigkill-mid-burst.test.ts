@@ -1,38 +1,45 @@
 import t from 'tap'
 import { publishEvents, queueDepth, waitFor } from '../helpers/app.js'
-import { bookingCreated, grace } from '../helpers/events.js'
+import { bookingCreated } from '../helpers/events.js'
 import { assertEffectsOnce, effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
 import { startService, waitForOutput } from '../helpers/service-process.js'
 import { serviceRig } from './service-rig.js'
 
 t.test('SIGKILL during a 10,000-event burst, then a restart: every effect exactly once', async (t) => {
   const { smtp, db, env, exchange, queue } = await serviceRig(t)
+  const began = Date.now()
+  const phase = (what: string) => t.comment(`${what} at ${((Date.now() - began) / 1000).toFixed(1)} s`)
 
   const first = startService(env)
   t.teardown(() => first.child.kill('SIGKILL'))
   await waitForOutput(first, /consuming events from the broker/)
 
+  // One notification and one email per event (no hall admins): sending, not ingest, is what
+  // takes a busy runner longest, and 10,000 emails keep the file well inside its time limit.
   const total = 10_000
-  await publishEvents(exchange, Array.from({ length: total }, () => bookingCreated({ admins: [grace] })))
-  await waitFor(async () => (await effectCounts(db)).events >= 2_000 && smtp.received.length > 0, { what: 'a first part processed and mailed', timeout: 60_000 })
+  await publishEvents(exchange, Array.from({ length: total }, () => bookingCreated({ admins: [] })))
+  await waitFor(async () => (await effectCounts(db)).events >= 2_000 && smtp.accepted.length > 0, { what: 'a first part processed and mailed', timeout: 60_000 })
   first.child.kill('SIGKILL')
   t.equal(await first.exited, 'SIGKILL', 'killed without a chance to clean up')
   const atCrash = await effectCounts(db)
   t.ok(atCrash.events < total, `killed mid-burst, at ${atCrash.events} of ${total} events`)
 
+  phase('first process stopped')
   const second = startService(env)
   t.teardown(() => second.child.kill('SIGKILL'))
   await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event after the restart', timeout: 90_000 })
   await waitFor(async () => (await queueDepth(queue)) === 0, { what: 'the queue to drain' })
-  await assertEffectsOnce(t, db, { notifications: total * 2, emails: total * 2 })
+  phase('every event processed')
+  await assertEffectsOnce(t, db, { notifications: total, emails: total })
 
-  await waitAllEmailsSent(db, () => smtp.received.length, 120_000)
-  const distinct = new Set(smtp.received.map((m) => m.parsed.messageId))
-  t.equal(distinct.size, total * 2, 'every email delivered')
+  await waitAllEmailsSent(db, () => smtp.accepted.length, 120_000)
+  phase('every email sent')
+  const distinct = new Set(smtp.accepted.map((m) => m.messageId))
+  t.equal(distinct.size, total, 'every email delivered')
   // SMTP has no idempotency: an email accepted by the server in the moment before the kill,
   // and not yet marked sent, goes again after the restart, with the same Message-ID.
   // Emails are marked sent as they are accepted, so that is a handful at most.
-  t.ok(smtp.received.length - distinct.size <= 10, `re-sent after the crash: ${smtp.received.length - distinct.size} (same Message-ID)`)
+  t.ok(smtp.accepted.length - distinct.size <= 10, `re-sent after the crash: ${smtp.accepted.length - distinct.size} (same Message-ID)`)
 
   second.child.kill('SIGTERM')
   t.equal(await second.exited, 0, 'SIGTERM: a clean exit')

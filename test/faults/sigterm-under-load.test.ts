@@ -1,19 +1,23 @@
 import t from 'tap'
 import { publishEvents, queueDepth, waitFor } from '../helpers/app.js'
-import { bookingCreated, grace } from '../helpers/events.js'
+import { bookingCreated } from '../helpers/events.js'
 import { assertEffectsOnce, effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
 import { startService, waitForOutput } from '../helpers/service-process.js'
 import { serviceRig } from './service-rig.js'
 
 t.test('SIGTERM under load: exits within 10 s; a restart finishes the rest, nothing doubled', async (t) => {
   const { smtp, db, env, exchange, queue } = await serviceRig(t)
+  const began = Date.now()
+  const phase = (what: string) => t.comment(`${what} at ${((Date.now() - began) / 1000).toFixed(1)} s`)
 
   const first = startService(env)
   t.teardown(() => first.child.kill('SIGKILL'))
   await waitForOutput(first, /consuming events from the broker/)
+  // One notification and one email per event (no hall admins): sending, not ingest, is what
+  // takes a busy runner longest, and 10,000 emails keep the file well inside its time limit.
   const total = 10_000
-  await publishEvents(exchange, Array.from({ length: total }, () => bookingCreated({ admins: [grace] })))
-  await waitFor(async () => (await effectCounts(db)).events >= 2_000 && smtp.received.length > 100, { what: 'the service busy with events and emails', timeout: 60_000 })
+  await publishEvents(exchange, Array.from({ length: total }, () => bookingCreated({ admins: [] })))
+  await waitFor(async () => (await effectCounts(db)).events >= 2_000 && smtp.accepted.length > 100, { what: 'the service busy with events and emails', timeout: 60_000 })
 
   const signalled = Date.now()
   first.child.kill('SIGTERM')
@@ -26,17 +30,20 @@ t.test('SIGTERM under load: exits within 10 s; a restart finishes the rest, noth
   t.ok(atStop.events < total, `stopped mid-stream, at ${atStop.events} of ${total} events`)
   // Graceful: what was sent was recorded, so the restart sends nothing again.
   const sentAtStop = Number((await db.selectFrom('email_outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow()).n)
-  t.equal(sentAtStop, new Set(smtp.received.map((m) => m.parsed.messageId)).size, 'every email accepted before the stop is marked sent')
+  t.equal(sentAtStop, new Set(smtp.accepted.map((m) => m.messageId)).size, 'every email accepted before the stop is marked sent')
 
+  phase('first process stopped')
   const second = startService(env)
   t.teardown(() => second.child.kill('SIGKILL'))
   await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event after the restart', timeout: 90_000 })
   await waitFor(async () => (await queueDepth(queue)) === 0, { what: 'the queue to drain' })
-  await assertEffectsOnce(t, db, { notifications: total * 2, emails: total * 2 })
-  await waitAllEmailsSent(db, () => smtp.received.length, 120_000)
-  const distinct = new Set(smtp.received.map((m) => m.parsed.messageId))
-  t.equal(distinct.size, total * 2, 'every email delivered')
-  t.equal(smtp.received.length, distinct.size, 'none twice')
+  phase('every event processed')
+  await assertEffectsOnce(t, db, { notifications: total, emails: total })
+  await waitAllEmailsSent(db, () => smtp.accepted.length, 120_000)
+  phase('every email sent')
+  const distinct = new Set(smtp.accepted.map((m) => m.messageId))
+  t.equal(distinct.size, total, 'every email delivered')
+  t.equal(smtp.accepted.length, distinct.size, 'none twice')
   second.child.kill('SIGTERM')
   t.equal(await second.exited, 0)
 })

@@ -7,7 +7,7 @@ import { SmtpSink } from '../helpers/smtp-sink.js'
 const OUTAGE_MS = 60_000
 
 t.test('SMTP down for 60 s during a burst, then back: every email delivered, none twice', async (t) => {
-  const smtp = new SmtpSink()
+  const smtp = new SmtpSink({ parse: false })
   await smtp.start()
   t.teardown(() => smtp.stop())
   const broker = brokerNames(t)
@@ -17,12 +17,14 @@ t.test('SMTP down for 60 s during a burst, then back: every email delivered, non
   const { app, logs } = await build(t, { DATABASE_URL: await createTestDatabase(t), AMQP_URL, SMTP_URL: smtp.url, EMAIL_RETRY_BASE_MS: '1000', EMAIL_RETRY_MAX_MS: '8000', ...broker })
   await waitFor(() => app.amqpConsumer?.connected, { what: 'the consumer' })
 
-  const total = 2_000
+  // 1,000 events (2,000 emails): the outage meets a queue hundreds deep, and what is left after
+  // it still goes out well inside the per-file limit on a busy runner.
+  const total = 1_000
   await publishEvents(broker.AMQP_EXCHANGE, Array.from({ length: total }, () => bookingCreated({ admins: [grace] })))
-  await waitFor(() => smtp.received.length >= 200, { what: 'a first part mailed', timeout: 60_000 })
+  await waitFor(() => smtp.accepted.length >= 200, { what: 'a first part mailed', timeout: 60_000 })
   await smtp.stop()
-  const atOutage = smtp.received.length
-  t.pass(`SMTP down after ${atOutage} of ${total * 2} emails`)
+  const atOutage = smtp.accepted.length
+  t.comment(`SMTP down after ${atOutage} of ${total * 2} emails`)
 
   await new Promise((r) => setTimeout(r, OUTAGE_MS))
   const during = await app.db.selectFrom('email_outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute()
@@ -36,12 +38,12 @@ t.test('SMTP down for 60 s during a burst, then back: every email delivered, non
   t.ok(Number(attempts.max) >= 1 && Number(attempts.max) < 12, `attempts spent slowly: at most ${attempts.max} per email (the limit is 12)`)
 
   await smtp.start()
-  await waitAllEmailsSent(app.db, () => smtp.received.length, 60_000)
+  await waitAllEmailsSent(app.db, () => smtp.accepted.length, 120_000)
   const counts = await effectCounts(app.db)
   t.equal(counts.events, total, 'every event processed')
   t.equal(counts.emails, total * 2, 'two emails per event')
-  const distinct = new Set(smtp.received.map((m) => m.parsed.messageId))
+  const distinct = new Set(smtp.accepted.map((m) => m.messageId))
   t.equal(distinct.size, total * 2, 'every email delivered')
-  t.equal(smtp.received.length, distinct.size, 'none twice')
+  t.equal(smtp.accepted.length, distinct.size, 'none twice')
   t.match(logs.text, /SMTP server reachable again/)
 })

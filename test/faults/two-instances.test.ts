@@ -1,6 +1,6 @@
 import t from 'tap'
 import { publishEvents, queueDepth, waitFor } from '../helpers/app.js'
-import { type Person, bookingCreated, grace } from '../helpers/events.js'
+import { type Person, bookingCreated } from '../helpers/events.js'
 import { assertEffectsOnce, effectCounts, waitAllEmailsSent } from '../helpers/invariants.js'
 import { listeningUrl, startService, waitForOutput } from '../helpers/service-process.js'
 import { SseClient } from '../helpers/sse-client.js'
@@ -26,16 +26,22 @@ t.test('two instances on one queue and one database, 10,000 events: each effect 
   await stream.next((f) => f.event === 'unread-count')
 
   // Every 50th booking is the watcher's: 200 notifications the stream on B must show, once each.
+  // One notification and one email per event (no hall admins): sending, not ingest, is what
+  // takes a busy runner longest, and 10,000 emails keep the file well inside its time limit.
   const total = 10_000
-  const events = Array.from({ length: total }, (_, i) => bookingCreated({ admins: [grace], ...(i % 50 === 0 ? { user: watcher } : {}) }))
+  const events = Array.from({ length: total }, (_, i) => bookingCreated({ admins: [], ...(i % 50 === 0 ? { user: watcher } : {}) }))
   await publishEvents(exchange, events)
 
   await waitFor(async () => (await effectCounts(db)).events === total, { what: 'every event', timeout: 120_000 })
   await waitFor(async () => (await queueDepth(queue)) === 0, { what: 'the queue to drain' })
-  await assertEffectsOnce(t, db, { notifications: total * 2, emails: total * 2 })
-  const committedBy = (service: typeof a) => [...service.output().matchAll(/"processed":(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
-  const byA = committedBy(a)
-  const byB = committedBy(b)
+  await assertEffectsOnce(t, db, { notifications: total, emails: total })
+  // Each instance's own count of what it committed, from its metrics (not its log lines).
+  const committedBy = async (url: string) => {
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    return [...metrics.matchAll(/^bookit_events_received_total\{[^}]*transport="amqp"[^}]*outcome="processed"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+  }
+  const byA = await committedBy(urlA)
+  const byB = await committedBy(urlB)
   t.equal(byA + byB, total, `the two shared the work: A committed ${byA}, B ${byB}`)
   t.ok(byA > 0 && byB > 0, 'both consumed')
 
@@ -51,8 +57,8 @@ t.test('two instances on one queue and one database, 10,000 events: each effect 
   const frame = await stream.next((f) => f.event === 'notification' && f.data!.includes('Committed by A'))
   t.ok(frame, 'a notification committed on A reached the stream on B')
 
-  await waitAllEmailsSent(db, () => smtp.received.length, 120_000)
-  const distinct = new Set(smtp.received.map((m) => m.parsed.messageId))
-  t.equal(distinct.size, total * 2 + 1, 'every email delivered')
-  t.equal(smtp.received.length, distinct.size, 'none twice, with two dispatchers claiming side by side')
+  await waitAllEmailsSent(db, () => smtp.accepted.length, 120_000)
+  const distinct = new Set(smtp.accepted.map((m) => m.messageId))
+  t.equal(distinct.size, total + 1, 'every email delivered')
+  t.equal(smtp.accepted.length, distinct.size, 'none twice, with two dispatchers claiming side by side')
 })

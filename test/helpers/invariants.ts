@@ -26,7 +26,11 @@ export async function waitAllEmailsSent(db: Kysely<Database>, received: () => nu
     if (left.length === 0) return
     if (Date.now() > deadline) {
       const byStatus = await db.selectFrom('email_outbox').select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute()
-      throw new Error(`emails not all sent in ${timeout} ms; outbox: ${JSON.stringify(byStatus)}; received ${received()}`)
+      // Pending ones split by why they wait: due now, or not before a retry time or a claim's lease.
+      const pending = await sql<{ due: number; later: number; max_attempts: number }>`
+        SELECT count(*) FILTER (WHERE next_attempt_at <= now())::int AS due, count(*) FILTER (WHERE next_attempt_at > now())::int AS later, max(attempts) AS max_attempts
+        FROM email_outbox WHERE status = 'pending'`.execute(db)
+      throw new Error(`emails not all sent in ${timeout} ms; outbox: ${JSON.stringify(byStatus)}; pending: ${JSON.stringify(pending.rows[0])}; received ${received()}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
