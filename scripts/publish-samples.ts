@@ -9,7 +9,11 @@ import amqp from 'amqplib'
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 const exchange = process.env.AMQP_EXCHANGE ?? 'bookit.events'
-const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (await readdir('examples')).filter((f) => f.endsWith('.json')).sort().map((f) => join('examples', f))
+// In the order things happen: a cancellation is final, so a booking.created after it would be ignored.
+const STORY = ['user.created.json', 'booking.created.json', 'booking.cancelled.json']
+const rank = (f: string) => (STORY.includes(f) ? STORY.indexOf(f) : STORY.length)
+const inStoryOrder = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b)
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (await readdir('examples')).filter((f) => f.endsWith('.json')).sort(inStoryOrder).map((f) => join('examples', f))
 
 const connection = await amqp.connect(url, { noDelay: true })
 const channel = await connection.createConfirmChannel()

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { join } from 'node:path'
+import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import { Ajv } from 'ajv'
 import addFormatsPlugin from 'ajv-formats'
@@ -8,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { isUnreachable } from './db/errors.js'
 import { loggerOptions } from './logger.js'
 import { clientDistDir } from './paths.js'
 import { ErrorResponse } from './schemas/common.js'
@@ -24,6 +26,7 @@ import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
+import notificationStreamRoute from './routes/notification-stream.js'
 import notificationRoutes from './routes/notifications.js'
 import preferenceRoutes from './routes/preferences.js'
 import unsubscribeRoutes from './routes/unsubscribe.js'
@@ -52,16 +55,14 @@ export interface BuildOptions {
   /** Where the built inbox components are served from (default client/dist). */
   clientDir?: string
   databasePoolSize?: number
+  /** Fastify's requestTimeout and connectionTimeout (tests shorten them). */
+  requestTimeoutMs?: number
+  connectionTimeoutMs?: number
 }
 
 const VERSION = '0.1.0'
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv
-
-/** Errors from pg and the network that mean "the database cannot be used right now". */
-function isUnavailable(err: { code?: string; message?: string }): boolean {
-  return /^(08|57P|53)/.test(err.code ?? '') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err.code ?? '') || /Connection terminated|timeout exceeded when trying to connect/i.test(err.message ?? '')
-}
 
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? loggerOptions(config.logLevel)
@@ -70,6 +71,15 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     ...(isInstance ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] } : { logger: logger as FastifyServerOptions['logger'] }),
     requestIdHeader: 'x-request-id',
     bodyLimit: 1024 * 1024,
+    // A client has this long to send its whole request (headers and body): a slow body
+    // cannot hold a socket. Node counts it up to the end of the request only, so a long
+    // response such as an SSE stream is not cut by it.
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    // Also given to the server at creation: set only afterwards (as Fastify does), Node 20
+    // never cut a slow body (measured). Node looks every 30 s by default; 5 s at most here.
+    http: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: Math.min(5_000, Math.ceil((options.requestTimeoutMs ?? 30_000) / 2)) },
+    // Idle sockets are closed after this; an SSE stream writes a heartbeat more often.
+    connectionTimeout: options.connectionTimeoutMs ?? 120_000,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Query strings and params arrive as text, so their numbers are coerced; JSON bodies are
@@ -85,7 +95,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     if (status < 500) {
       return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status] ?? 'Error', message: error.message })
     }
-    if (isUnavailable(error)) {
+    if (isUnreachable(error)) {
       request.log.error({ err: error }, 'database unavailable')
       return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is unavailable; try again shortly' })
     }
@@ -118,6 +128,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Bearer tokens, not cookies: no credentials mode. No origins listed: no CORS headers at all.
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, exposedHeaders: ['retry-after'], maxAge: 600 })
 
   await app.register(rateLimit, {
     global: false,
@@ -130,14 +142,15 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(metrics)
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
-  await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers })
+  await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
   await app.register(retention, { config, run: workers })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
-  await app.register(notificationRoutes, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
+  await app.register(notificationRoutes)
+  await app.register(notificationStreamRoute, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(preferenceRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)

@@ -24,6 +24,12 @@ export interface Config {
   amqpQueue: string
   /** Messages held unacknowledged at once; also the largest batch committed in one transaction. */
   amqpPrefetch: number
+  /** Type of the queues the service creates; an existing queue keeps its type. */
+  amqpQueueType: 'quorum' | 'classic'
+  /** Deliveries of one message (quorum queues) before the broker dead-letters it. */
+  amqpDeliveryLimit: number
+  /** Readiness reports the consumer stalled after this long without a commit while messages wait. */
+  amqpStallAfterMs: number
   /** `undefined` means emails are written to `dataDir/mail/*.eml`. */
   smtpUrl: string | undefined
   mailFrom: string
@@ -39,6 +45,11 @@ export interface Config {
   retentionBatchSize: number
   logLevel: string
   email: EmailDeliveryConfig
+  /** Origins browsers may call the API from (CORS); empty: none. */
+  corsOrigins: string[]
+  /** Open SSE streams: per user (the oldest is closed past it) and per instance (503 past it). */
+  sseMaxStreamsPerUser: number
+  sseMaxStreams: number
 }
 
 export interface EmailDeliveryConfig {
@@ -189,6 +200,9 @@ export function loadConfig(env: Env = process.env): Config {
   const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
   const appUrl = (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, '')
 
+  const amqpQueueType = text(env, 'AMQP_QUEUE_TYPE') ?? 'quorum'
+  if (amqpQueueType !== 'quorum' && amqpQueueType !== 'classic') fail('AMQP_QUEUE_TYPE', `must be quorum or classic (got "${amqpQueueType}")`)
+
   const dispatch = text(env, 'EMAIL_DISPATCH') ?? 'on'
   if (dispatch !== 'on' && dispatch !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${dispatch}")`)
   const email: EmailDeliveryConfig = {
@@ -205,6 +219,11 @@ export function loadConfig(env: Env = process.env): Config {
     concurrency: integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50),
   }
 
+  const corsOrigins = (text(env, 'CORS_ORIGINS')?.split(',') ?? (production ? [] : [appUrl])).map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean)
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail('CORS_ORIGINS', `must be comma-separated origins such as https://app.example.com (got "${origin}")`)
+  }
+
   return Object.freeze({
     env: nodeEnv as Config['env'],
     port,
@@ -215,6 +234,9 @@ export function loadConfig(env: Env = process.env): Config {
     amqpExchange: name(env, 'AMQP_EXCHANGE', 'bookit.events'),
     amqpQueue: name(env, 'AMQP_QUEUE', 'notifications'),
     amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10_000),
+    amqpQueueType,
+    amqpDeliveryLimit: integer(env, 'AMQP_DELIVERY_LIMIT', 10, 1, 1_000),
+    amqpStallAfterMs: integer(env, 'AMQP_STALL_AFTER_MS', 60_000, 100, 3_600_000),
     smtpUrl,
     mailFrom,
     jwt,
@@ -228,5 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
     retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000),
     logLevel,
     email: Object.freeze(email),
+    corsOrigins,
+    sseMaxStreamsPerUser: integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000),
+    sseMaxStreams: integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000),
   })
 }

@@ -1,7 +1,7 @@
 import type { LoggerOptions } from 'pino'
 
 /** Query parameters that carry credentials; their values never reach a log line. */
-const SECRET_QUERY_PARAMS = ['access_token', 'token']
+const SECRET_QUERY_PARAMS = ['access_token', 'token', 'ticket']
 
 export function redactUrl(url: string): string {
   return url.replace(new RegExp(`([?&](?:${SECRET_QUERY_PARAMS.join('|')})=)[^&#]*`, 'g'), '$1[REDACTED]')

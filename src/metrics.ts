@@ -127,6 +127,17 @@ export function createMetrics() {
       registers,
     }),
     brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),
+    amqpRedeliveries: new Counter({
+      name: 'bookit_amqp_redeliveries_total',
+      help: 'Messages the broker delivered again (x-delivery-count on quorum queues, the redelivered flag on classic ones).',
+      registers,
+    }),
+    amqpUnsettled: new Gauge({ name: 'bookit_amqp_unsettled_messages', help: 'Messages received from the broker and not yet acknowledged or dead-lettered.', registers }),
+    amqpLastCommit: new Gauge({
+      name: 'bookit_amqp_last_commit_timestamp_seconds',
+      help: 'Unix time the consumer last settled a batch (or began to wait for one); time() minus this is how long it has made no progress.',
+      registers,
+    }),
     httpRequestSeconds: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration, by method, route pattern and status code.',

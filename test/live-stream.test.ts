@@ -26,7 +26,7 @@ t.test('a notification committed on instance A arrives on a stream held by insta
   t.teardown(() => stream.close())
   t.equal(stream.status, 200)
   t.match(stream.headers['content-type'], /^text\/event-stream/)
-  t.same(await stream.next((f) => f.event === 'unread-count').then((f) => JSON.parse(f.data!)), { count: 0 }, 'the current count first')
+  t.same(await stream.next((f) => f.event === 'unread-count').then((f) => JSON.parse(f.data!)), { count: 0, unseenCount: 0 }, 'the current counts first')
 
   await publish('sse-user', 'Live one')
   await publish('someone-else', 'Not for this stream')

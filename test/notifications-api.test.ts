@@ -122,7 +122,7 @@ t.test('delete one, clear all', async (t) => {
   t.equal((await app.inject({ method: 'DELETE', url: `/v1/notifications/${items[0]!.id}`, headers: as('dave') })).statusCode, 404, 'gone')
   const all = await app.inject({ method: 'DELETE', url: '/v1/notifications', headers: as('dave') })
   t.same(all.json(), { deleted: 2 })
-  t.same((await app.inject({ url: '/v1/notifications', headers: as('dave') })).json(), { items: [], nextCursor: null, unreadCount: 0 })
+  t.same((await app.inject({ url: '/v1/notifications', headers: as('dave') })).json(), { items: [], nextCursor: null, unreadCount: 0, unseenCount: 0 })
 })
 
 t.test('bad input answers 400 with a message, never 5xx', async (t) => {

@@ -10,6 +10,9 @@ export interface Database {
   email_outbox: EmailOutboxTable
   instances: InstanceTable
   preferences: PreferenceTable
+  notification_changes: NotificationChangeTable
+  stream_tickets: StreamTicketTable
+  booking_states: BookingStateTable
 }
 
 /** Set by a column default when not given. */
@@ -32,6 +35,8 @@ export interface NotificationTable {
   data: JSONColumnType<Record<string, unknown>, string, string>
   created_at: Timestamp
   read_at: NullableTimestamp
+  seen_at: NullableTimestamp
+  archived_at: NullableTimestamp
   event_source: string
   event_id: string
 }
@@ -102,5 +107,31 @@ export interface PreferenceTable {
   type: string
   email: boolean
   in_app: boolean
+  updated_at: Timestamp
+}
+
+export type NotificationChangeKind = 'created' | 'updated' | 'deleted' | 'cleared'
+
+/** Written by triggers on `notifications` only (see the inbox-change-feed migration). */
+export interface NotificationChangeTable {
+  seq: Generated<number>
+  user_id: string
+  notification_id: string | null
+  kind: NotificationChangeKind
+  changed_at: Timestamp
+}
+export type NotificationChangeRow = Selectable<NotificationChangeTable>
+
+export interface StreamTicketTable {
+  ticket_hash: string
+  user_id: string
+  token_expires_at: Timestamp
+  expires_at: Timestamp
+}
+
+export interface BookingStateTable {
+  booking_id: string
+  cancelled_at: NullableTimestamp
+  last_event_time: NullableTimestamp
   updated_at: Timestamp
 }

@@ -3,13 +3,15 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import type { Metrics } from '../metrics.js'
-import { type RecordResult, recordEvents } from './record-events.js'
+import { type RecordOptions, type RecordResult, recordEvents, tryRecordEvents } from './record-events.js'
 
 export type Transport = 'amqp' | 'http'
 
 export interface EventIngestor {
   /** Commits a batch of valid events; throws when the database cannot be used. */
   ingest(events: BookitEvent[], transport: Transport, receivedAt: number[]): Promise<RecordResult>
+  /** Runs the events' transaction and rolls it back: throws what `ingest` would throw, changes nothing. */
+  probe(events: BookitEvent[]): Promise<void>
   /** Counts an event refused by validation or by the database. */
   countRejected(type: string, transport: Transport, outcome: 'invalid' | 'failed'): void
 }
@@ -22,13 +24,15 @@ export interface EventIngestorOptions {
   onEmailsQueued: () => void
   /** After the commit, with the users who got new notifications. */
   onNotificationsCreated?: (userIds: Set<string>) => void
+  /** What an event produces; tests put a throwing step here to make an event fail in planning. */
+  plan?: RecordOptions['plan']
 }
 
 export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
   const { metrics } = o
   return {
     async ingest(events, transport, receivedAt) {
-      const result = await recordEvents(o.db, events)
+      const result = await recordEvents(o.db, events, { plan: o.plan })
       const now = performance.now()
       for (const at of receivedAt) metrics.eventProcessingSeconds.observe({ transport }, (now - at) / 1000)
       metrics.ingestBatchSize.observe(events.length)
@@ -45,6 +49,7 @@ export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
       )
       return result
     },
+    probe: (events) => tryRecordEvents(o.db, events, { plan: o.plan }),
     countRejected(type, transport, outcome) {
       metrics.eventsReceived.inc({ type: EVENT_TYPE_LABELS.has(type) ? type : 'unknown', transport, outcome })
     },

@@ -1,9 +1,9 @@
 import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
+import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent } from '../domain/booking-order.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
-import { publishNotificationsCreated } from '../live/notification-channel.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -52,19 +52,72 @@ type Sourced<T> = T & { source: string; eventId: string }
 async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
   if (rows.length === 0) return []
   const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
+  // statement_timestamp(), not the transaction's start: a transaction that waited for a
+  // booking's lock writes after the one it waited for, so the later word is also the newest.
   const { rows: inserted } = await sql<{ id: string; user_id: string; type: string }>`
-    INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id)
-    SELECT user_id, type, title, body, data, event_source, event_id
+    INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id, created_at)
+    SELECT user_id, type, title, body, data, event_source, event_id, statement_timestamp()
     FROM json_to_recordset(${json}::json) AS r(user_id text, type text, title text, body text, data jsonb, event_source text, event_id text)
     RETURNING id, user_id, type`.execute(trx)
   return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type }))
 }
 
 /**
- * Commits the effects of a batch of valid events in one transaction, together with the
- * (source, id) of each, so that an event already recorded produces nothing again.
+ * Locks the state rows of the bookings these events are about (in one order, so that
+ * replicas and both transports never deadlock) and returns the events that still produce
+ * effects: nothing for a booking already cancelled (contract, "Order").
  */
-export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]): Promise<RecordResult> {
+async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent[]): Promise<BookitEvent[]> {
+  const bookingEvents = events.filter(isBookingEvent)
+  if (bookingEvents.length === 0) return events
+  const ids = [...new Set(bookingEvents.map((e) => e.data.booking.id))].sort()
+  await sql`INSERT INTO booking_states (booking_id) SELECT unnest(${ids}::text[]) ON CONFLICT DO NOTHING`.execute(trx)
+  const { rows } = await sql<{ booking_id: string; cancelled_at: Date | null; last_event_time: Date | null }>`
+    SELECT booking_id, cancelled_at, last_event_time FROM booking_states
+    WHERE booking_id = ANY(${ids}::text[]) ORDER BY booking_id FOR UPDATE`.execute(trx)
+  const states = new Map<string, BookingState>(
+    rows.map((r) => [r.booking_id, { bookingId: r.booking_id, cancelledAt: r.cancelled_at?.toISOString() ?? null, lastEventTime: r.last_event_time?.toISOString() ?? null }]),
+  )
+  const cancelledInBatch = new Set(bookingEvents.filter((e) => e.type === 'booking.cancelled').map((e) => e.data.booking.id))
+  const silenced = new Set<BookingEvent>()
+  for (const event of bookingEvents) {
+    const id = event.data.booking.id
+    const { produces, next } = applyBookingEvent(states.get(id)!, event, cancelledInBatch.has(id))
+    states.set(id, next)
+    if (!produces) silenced.add(event)
+  }
+  const json = JSON.stringify([...states.values()].map((s) => ({ booking_id: s.bookingId, cancelled_at: s.cancelledAt, last_event_time: s.lastEventTime })))
+  await sql`
+    UPDATE booking_states AS b SET cancelled_at = r.cancelled_at, last_event_time = r.last_event_time, updated_at = now()
+    FROM json_to_recordset(${json}::json) AS r(booking_id text, cancelled_at timestamptz, last_event_time timestamptz)
+    WHERE b.booking_id = r.booking_id`.execute(trx)
+  return silenced.size === 0 ? events : events.filter((e) => !silenced.has(e as BookingEvent))
+}
+
+export interface RecordOptions {
+  /** What an event produces; the domain's `planEffects` unless a test puts a failing step in its place. */
+  plan?: typeof planEffects
+}
+
+/** Thrown to roll back a trial run; never leaves this module. */
+class TrialRollback extends Error {}
+
+/**
+ * Runs the transaction of `recordEvents` and rolls it back: throws what committing these
+ * events would throw, and changes nothing. Finds the event at fault in an all-or-nothing request.
+ */
+export async function tryRecordEvents(db: Kysely<Database>, events: BookitEvent[], o: RecordOptions = {}): Promise<void> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      await recordIn(trx, dedupe(events).unique, o)
+      throw new TrialRollback()
+    })
+  } catch (err) {
+    if (!(err instanceof TrialRollback)) throw err
+  }
+}
+
+function dedupe(events: BookitEvent[]) {
   const seen = new Set<string>()
   const unique: BookitEvent[] = []
   const duplicates: BookitEvent[] = []
@@ -75,25 +128,38 @@ export async function recordEvents(db: Kysely<Database>, events: BookitEvent[]):
       unique.push(event)
     }
   }
+  return { unique, duplicates }
+}
+
+/**
+ * Commits the effects of a batch of valid events in one transaction, together with the
+ * (source, id) of each, so that an event already recorded produces nothing again.
+ */
+export async function recordEvents(db: Kysely<Database>, events: BookitEvent[], o: RecordOptions = {}): Promise<RecordResult> {
+  const { unique, duplicates } = dedupe(events)
   if (unique.length === 0) return { processed: [], duplicates, notifications: [], emailsQueued: 0 }
+  const result = await db.transaction().execute((trx) => recordIn(trx, unique, o))
+  return { ...result, duplicates: [...duplicates, ...result.duplicates] }
+}
 
-  return db.transaction().execute(async (trx) => {
-    const fresh = await claimNewEvents(trx, unique)
-    const processed: BookitEvent[] = []
-    for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
+async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: RecordOptions): Promise<RecordResult> {
+  const plan = o.plan ?? planEffects
+  const duplicates: BookitEvent[] = []
+  const fresh = await claimNewEvents(trx, unique)
+  const processed: BookitEvent[] = []
+  for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
-    const disabled = await disabledChannels(trx, processed.flatMap(recipientIds))
-    const notifications: Sourced<PlannedNotification>[] = []
-    const deliveries: NewDelivery[] = []
-    for (const event of processed) {
-      const effects = planEffects(event, disabled)
-      for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
-      for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
-    }
-    const inserted = await insertNotifications(trx, notifications)
-    await insertDeliveries(trx, deliveries)
-    // Delivered to listeners on every replica only when this transaction commits.
-    await publishNotificationsCreated(trx, inserted)
-    return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
-  })
+  const producing = await applyBookingOrder(trx, processed)
+  const disabled = await disabledChannels(trx, producing.flatMap(recipientIds))
+  const notifications: Sourced<PlannedNotification>[] = []
+  const deliveries: NewDelivery[] = []
+  for (const event of producing) {
+    const effects = plan(event, disabled)
+    for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
+    for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
+  }
+  const inserted = await insertNotifications(trx, notifications)
+  await insertDeliveries(trx, deliveries)
+  // Listeners on every replica hear of the new rows from the table's trigger, on commit.
+  return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
 }

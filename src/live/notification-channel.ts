@@ -1,57 +1,26 @@
 import { EventEmitter } from 'node:events'
-import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import type { Database } from '../db/schema.js'
 
 /**
- * PostgreSQL carries "something changed for these users" between replicas: a NOTIFY sent
- * inside the writing transaction reaches every listener only if and when it commits.
- * Payloads hold ids only; a listener reads the rows it needs for the streams it holds.
+ * PostgreSQL carries "these notifications changed" between replicas. Triggers on the
+ * notifications table log every change in `notification_changes` and send one NOTIFY per
+ * statement, delivered to every listener only if and when the transaction commits. The
+ * payload is the statement's range of change seqs, and its users while they fit in 8000
+ * bytes; listeners read the changes they need from the log (see change-log.ts).
  */
 export const CHANNEL = 'bookit_notifications'
 
-// NOTIFY payloads must stay under 8000 bytes.
-const MAX_PAYLOAD = 7_500
-
-export type ChannelMessage =
-  | { kind: 'created'; items: [userId: string, notificationId: string][] }
-  | { kind: 'changed'; users: string[] }
-
-function chunk<T>(items: T[], size: (item: T) => number): T[][] {
-  const chunks: T[][] = []
-  let current: T[] = []
-  let bytes = 0
-  for (const item of items) {
-    const s = size(item)
-    if (current.length > 0 && bytes + s > MAX_PAYLOAD) {
-      chunks.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(item)
-    bytes += s
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
+export interface ChannelMessage {
+  from: number
+  to: number
+  /** Absent when the list would not fit in a NOTIFY payload: then any user may be affected. */
+  users?: string[]
 }
 
-async function notify(db: Kysely<Database>, payloads: string[]): Promise<void> {
-  if (payloads.length === 0) return
-  await sql`SELECT pg_notify(${CHANNEL}, p) FROM unnest(${payloads}::text[]) AS p`.execute(db)
-}
-
-export async function publishNotificationsCreated(db: Kysely<Database>, created: { id: string; userId: string }[]): Promise<void> {
-  const items = created.map((n): [string, string] => [n.userId, n.id])
-  const payloads = chunk(items, ([u, id]) => Buffer.byteLength(u) + id.length + 8).map((c) => JSON.stringify({ kind: 'created', items: c }))
-  await notify(db, payloads)
-}
-
-/** For reads, unreads and deletes: the users whose notifications (and so unread count) changed. */
-export async function publishUnreadChanged(db: Kysely<Database>, userIds: string[]): Promise<void> {
-  const users = [...new Set(userIds)]
-  const payloads = chunk(users, (u) => Buffer.byteLength(u) + 4).map((c) => JSON.stringify({ kind: 'changed', users: c }))
-  await notify(db, payloads)
+function isChannelMessage(value: unknown): value is ChannelMessage {
+  const m = value as ChannelMessage
+  return typeof m === 'object' && m !== null && Number.isSafeInteger(m.from) && Number.isSafeInteger(m.to) && (m.users === undefined || (Array.isArray(m.users) && m.users.every((u) => typeof u === 'string')))
 }
 
 /**
@@ -76,11 +45,15 @@ export class NotificationListener extends EventEmitter {
   /** Takes a NOTIFY from wherever it arrived: this listener's connection, or a pool's. */
   receive(msg: pg.Notification): void {
     if (msg.channel !== CHANNEL || !msg.payload) return
+    let message: unknown
     try {
-      this.emit('message', JSON.parse(msg.payload) as ChannelMessage)
+      message = JSON.parse(msg.payload)
     } catch (err) {
       this.log.error({ err }, 'unreadable notification channel payload')
+      return
     }
+    if (isChannelMessage(message)) this.emit('message', message)
+    else this.log.error({ payload: msg.payload.slice(0, 200) }, 'unexpected notification channel payload')
   }
 
   async start(): Promise<void> {

@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
-import { publishUnreadChanged } from '../live/notification-channel.js'
 import type { Metrics } from '../metrics.js'
 
 export interface RetentionOptions {
@@ -55,8 +54,7 @@ async function deleteOld(db: Kysely<Database>, o: RetentionOptions): Promise<Ret
         SELECT id FROM notifications WHERE created_at < ${cutoff} ORDER BY created_at LIMIT ${limit}
       ) old WHERE n.id = old.id
       RETURNING n.user_id`.execute(db)
-    // Their pages (and counts) change: every replica drops what it cached for them.
-    await publishUnreadChanged(db, deleted.rows.map((r) => r.user_id))
+    // Their pages (and counts) change: the table's trigger tells every replica.
     return deleted.rows.length
   })
   result.emails = await inBatches(o.batchSize, async (limit) => {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { type BookitEvent, MAX_EVENT_BYTES, tooLarge, validateEvent } from '../domain/events.js'
 import { HttpError, badRequest } from '../http-errors.js'
+import { isUnreachable } from '../db/errors.js'
+import { splitFailing } from '../ingest/split-failing.js'
 import { BearerAuth, errors } from '../schemas/common.js'
 
 const MAX_EVENTS_PER_REQUEST = 500
@@ -49,8 +51,24 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (result.ok) events.push(result.event)
       }
       const receivedAt = performance.now()
-      const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))
-      return reply.code(202).send({ accepted: result.processed.length, duplicates: result.duplicates.length })
+      try {
+        const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))
+        return reply.code(202).send({ accepted: result.processed.length, duplicates: result.duplicates.length })
+      } catch (err) {
+        if (isUnreachable(err)) throw err // 503 from the error handler: the client retries
+        // Anything else is an event's fault. Trial runs (rolled back) find which one, so
+        // the answer names it and the request stays all-or-nothing.
+        const [culprit] = await splitFailing(events, (part) => app.ingestor.probe(part))
+        if (!culprit) {
+          // Every part passes on its own now: what failed was passing, so commit for real.
+          const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))
+          return reply.code(202).send({ accepted: result.processed.length, duplicates: result.duplicates.length })
+        }
+        app.ingestor.countRejected(events[culprit.index]!.type, 'http', 'failed')
+        request.log.warn({ eventId: events[culprit.index]!.id, reason: culprit.reason }, 'event refused by processing')
+        const where = Array.isArray(body) ? `events[${culprit.index}]: ` : ''
+        return badRequest(`${where}${culprit.reason}`)
+      }
     },
   )
 }

@@ -28,7 +28,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (err) {
         checks.database = `unreachable: ${(err as Error).message}`
       }
-      if (app.amqpConsumer) checks.broker = app.amqpConsumer.connected ? 'ok' : 'not connected'
+      if (app.amqpConsumer) {
+        checks.broker = app.amqpConsumer.brokerStatus
+        // Connected is not enough: a consumer that holds messages and settles none is down too.
+        checks.consumer = app.amqpConsumer.consumerStatus
+      }
       const ok = Object.values(checks).every((v) => v === 'ok')
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks })
     },

@@ -1,18 +1,56 @@
-import Type from 'typebox'
-import { NOTIFICATION_TYPES } from '../domain/notification-types.js'
+import Type, { type TSchema } from 'typebox'
+import { NOTIFICATION_CATEGORIES, type NotificationCategory } from '../domain/notification-links.js'
+import { NOTIFICATION_TYPES, type NotificationType } from '../domain/notification-types.js'
 import { NullableString } from './common.js'
 
 export const NotificationTypeSchema = Type.Union(NOTIFICATION_TYPES.map((t) => Type.Literal(t)), { description: 'In-app notification type' })
+export const NotificationCategorySchema = Type.Unsafe<NotificationCategory>({ type: 'string', enum: [...NOTIFICATION_CATEGORIES], description: 'booking, account or announcement (derived from the type)' })
+
+const BookingData = {
+  bookingId: Type.String(),
+  bookingReference: Type.Optional(Type.String()),
+  bookingTitle: Type.String(),
+  hallId: Type.String(),
+  hallName: Type.String(),
+  startsAt: Type.String({ format: 'date-time' }),
+  endsAt: Type.String({ format: 'date-time' }),
+  timeZone: Type.String({ description: "The hall's IANA time zone (UTC when unknown)" }),
+}
+const CancellationData = { cancelledAt: Type.String({ format: 'date-time' }), cancelledById: Type.String() }
+
+/** What `data` holds, per type: checked against what the domain writes (see the tests). */
+export const NOTIFICATION_DATA: Record<NotificationType, TSchema> = {
+  welcome: Type.Object({ userId: Type.String() }),
+  booking_confirmed: Type.Object(BookingData),
+  hall_booking_created: Type.Object(BookingData),
+  booking_cancelled: Type.Object({ ...BookingData, ...CancellationData }),
+  hall_booking_cancelled: Type.Object({ ...BookingData, ...CancellationData }),
+}
+
+// Documented per type rather than as a oneOf: a oneOf makes the serializer try every branch
+// for every item of every page, and the type already says which shape it is.
+const dataDescription = [
+  'Ids and times, by `type`:',
+  ...Object.entries(NOTIFICATION_DATA).map(([type, schema]) => {
+    const properties = (schema as { properties: Record<string, unknown> }).properties
+    const required = new Set((schema as { required?: string[] }).required ?? [])
+    return `- \`${type}\`: ${Object.keys(properties).map((k) => (required.has(k) ? `\`${k}\`` : `\`${k}\`?`)).join(', ')}`
+  }),
+].join('\n')
 
 export const Notification = Type.Object(
   {
   id: Type.String({ format: 'uuid' }),
   type: Type.String({ description: 'One of the in-app types' }),
+  category: NotificationCategorySchema,
   title: Type.String(),
   body: Type.String(),
-  data: Type.Record(Type.String(), Type.Unknown(), { description: 'Ids and times: bookingId, hallId, startsAt, endsAt, timeZone, ...' }),
+  url: Type.String({ description: 'Where the app shows it: a path under APP_URL, e.g. /bookings/b-7' }),
+  data: Type.Record(Type.String(), Type.Unknown(), { description: dataDescription }),
   createdAt: Type.String({ format: 'date-time' }),
-  readAt: NullableString({ format: 'date-time', description: 'null while unread' }),
+  readAt: NullableString({ format: 'date-time', description: 'null while unread (read: the user opened it)' }),
+  seenAt: NullableString({ format: 'date-time', description: 'null until seen (seen: the user opened the bell)' }),
+  archivedAt: NullableString({ format: 'date-time', description: 'null unless archived' }),
   },
   { $id: 'Notification' },
 )
@@ -27,6 +65,8 @@ export const ListQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
     status: Type.Union([Type.Literal('all'), Type.Literal('unread'), Type.Literal('read')], { default: 'all' }),
     type: Type.Optional(NotificationTypeSchema),
+    archived: Type.Union([Type.Literal('false'), Type.Literal('true'), Type.Literal('all')], { default: 'false', description: 'Archived ones are left out unless asked for' }),
+    category: Type.Optional(NotificationCategorySchema),
   },
   { additionalProperties: false },
 )
@@ -34,7 +74,8 @@ export const ListQuery = Type.Object(
 export const NotificationPage = Type.Object({
   items: Type.Array(NotificationRef),
   nextCursor: NullableString(),
-  unreadCount: Type.Integer({ minimum: 0 }),
+  unreadCount: Type.Integer({ minimum: 0, description: 'Every unread notification of the caller, whatever the filter' }),
+  unseenCount: Type.Integer({ minimum: 0, description: 'Not yet seen and not archived, whatever the filter' }),
 })
 
 export const Count = Type.Object({ count: Type.Integer({ minimum: 0 }) })
@@ -45,6 +86,20 @@ export const BulkRead = Type.Object(
   { ids: Type.Array(Type.String({ maxLength: 100 }), { minItems: 1, maxItems: 500 }) },
   { additionalProperties: false },
 )
+/** The same shape marks several seen. */
+export const BulkSeen = BulkRead
+
+export const ExportQuery = Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }, { additionalProperties: false })
+
+export const StreamTicket = Type.Object({
+  ticket: Type.String({ description: 'For GET /v1/notifications/stream?ticket=; single use' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+})
+
+export const StreamQuery = Type.Object({
+  access_token: Type.Optional(Type.String({ description: 'The bearer token, for EventSource (prefer a ticket)' })),
+  ticket: Type.Optional(Type.String({ maxLength: 100, description: 'A ticket from POST /v1/notifications/stream-tickets' })),
+})
 
 const ChannelPreference = Type.Object({ email: Type.Boolean(), inApp: Type.Boolean() })
 const ChannelPreferenceChange = Type.Object({ email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()) }, { additionalProperties: false })

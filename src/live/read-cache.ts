@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import type { ChannelMessage, NotificationListener } from '../live/notification-channel.js'
 import type { Metrics } from '../metrics.js'
-import { type ListQuery, countUnread, listNotifications } from './notification-store.js'
+import { type Counts, type ListQuery, counts, listNotifications } from '../notifications/notification-store.js'
+import type { ChannelMessage, NotificationListener } from './notification-channel.js'
 
 export interface ReadCacheOptions {
   db: Kysely<Database>
   listener: NotificationListener
   metrics: Metrics
-  /** Users whose unread count is kept. */
+  /** Users whose counts are kept. */
   maxCounts?: number
   /** Users whose first pages are kept (a page is a few KB, a count a few bytes). */
   maxPageUsers?: number
@@ -23,14 +23,14 @@ type Query = Omit<ListQuery, 'cursor'>
  * count and first pages. A poll that finds nothing new costs no query.
  *
  * Exact, not approximate: every change to a user's notifications sends a NOTIFY on commit
- * (see notification-channel.ts), and every replica drops that user's entries when it
+ * (triggers, see notification-channel.ts), and every replica drops that user's entries when it
  * arrives; the replica that made the change drops them before answering. Entries are
  * served only while the listener is connected, and all are dropped when it reconnects (a
  * gap may have swallowed messages). A value read while any change arrived is not kept: it
  * may predate that change.
  */
 export class ReadCache {
-  private readonly counts = new Map<string, { count: number; at: number }>()
+  private readonly countsByUser = new Map<string, { counts: Counts; at: number }>()
   private readonly pages = new Map<string, { byQuery: Map<string, string>; at: number }>()
   private epoch = 0
   private readonly maxCounts: number
@@ -41,17 +41,28 @@ export class ReadCache {
     this.maxCounts = o.maxCounts ?? 100_000
     this.maxPageUsers = o.maxPageUsers ?? 5_000
     this.ttlMs = o.ttlMs ?? 300_000
-    o.listener.on('message', (message: ChannelMessage) => this.invalidate(message.kind === 'created' ? message.items.map(([userId]) => userId) : message.users))
+    // A message too large to name its users may concern anyone.
+    o.listener.on('message', (message: ChannelMessage) => (message.users ? this.invalidate(message.users) : this.clear()))
     o.listener.on('reconnected', () => this.clear())
   }
 
-  unreadCount(userId: string): Promise<number> {
+  /** The user's unread and unseen counts. */
+  counts(userId: string): Promise<Counts> {
     return this.through(
       'count',
-      () => this.fresh(this.counts.get(userId))?.count,
-      () => countUnread(this.o.db, userId),
-      (count) => remember(this.counts, userId, { count, at: Date.now() }, this.maxCounts),
+      () => this.fresh(this.countsByUser.get(userId))?.counts,
+      async () => (await counts(this.o.db, [userId])).get(userId)!,
+      (value) => remember(this.countsByUser, userId, { counts: value, at: Date.now() }, this.maxCounts),
     )
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    return (await this.counts(userId)).unread
+  }
+
+  /** How many users' counts and pages are held (tests: the bounds hold). */
+  get sizes(): { counts: number; pages: number } {
+    return { counts: this.countsByUser.size, pages: this.pages.size }
   }
 
   /**
@@ -59,13 +70,13 @@ export class ReadCache {
    * both change only together with the user's notifications, so both are dropped together.
    */
   firstPageJson(userId: string, q: Query): Promise<string> {
-    const key = `${q.limit}|${q.status}|${q.type ?? ''}`
+    const key = `${q.limit}|${q.status}|${q.type ?? ''}|${q.archived}|${q.category ?? ''}`
     return this.through(
       'page',
       () => this.fresh(this.pages.get(userId))?.byQuery.get(key),
       async () => {
-        const [page, unreadCount] = await Promise.all([listNotifications(this.o.db, userId, q), this.unreadCount(userId)])
-        return JSON.stringify({ ...page, unreadCount })
+        const [page, c] = await Promise.all([listNotifications(this.o.db, userId, q), this.counts(userId)])
+        return JSON.stringify({ ...page, unreadCount: c.unread, unseenCount: c.unseen })
       },
       (json) => {
         const entry = this.pages.get(userId) ?? { byQuery: new Map<string, string>(), at: Date.now() }
@@ -80,14 +91,14 @@ export class ReadCache {
   invalidate(userIds: Iterable<string>): void {
     this.epoch++
     for (const userId of userIds) {
-      this.counts.delete(userId)
+      this.countsByUser.delete(userId)
       this.pages.delete(userId)
     }
   }
 
   clear(): void {
     this.epoch++
-    this.counts.clear()
+    this.countsByUser.clear()
     this.pages.clear()
   }
 
