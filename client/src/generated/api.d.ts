@@ -251,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's notifications, newest first, with the exact unread count */
+        /**
+         * The caller's notifications, newest first, with the exact unread and unseen counts
+         * @description Archived notifications are left out unless `archived=true` or `archived=all`.
+         */
         get: {
             parameters: {
                 query: {
@@ -261,6 +264,10 @@ export interface paths {
                     status: "all" | "unread" | "read";
                     /** @description In-app notification type */
                     type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled";
+                    /** @description Archived ones are left out unless asked for */
+                    archived: "false" | "true" | "all";
+                    /** @description booking, account or announcement (derived from the type) */
+                    category?: "booking" | "account" | "announcement";
                 };
                 header?: never;
                 path?: never;
@@ -277,7 +284,10 @@ export interface paths {
                         "application/json": {
                             items: components["schemas"]["Notification"][];
                             nextCursor: string | null;
+                            /** @description Every unread notification of the caller, whatever the filter */
                             unreadCount: number;
+                            /** @description Not yet seen and not archived, whatever the filter */
+                            unseenCount: number;
                         };
                     };
                 };
@@ -301,6 +311,15 @@ export interface paths {
                 };
                 /** @description Rate limited; retry after the Retry-After header */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description A dependency (database, broker) is unavailable */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -404,6 +423,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description A dependency (database, broker) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
             };
         };
         put?: never;
@@ -414,7 +442,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/notifications/stream": {
+    "/v1/notifications/export": {
         parameters: {
             query?: never;
             header?: never;
@@ -422,14 +450,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live updates as Server-Sent Events
-         * @description Events: `notification` (a new notification, as JSON) and `unread-count` (`{"count": n}`), sent as they are committed on any instance; the current `unread-count` first; a comment line every 20 s keeps proxies from closing the stream. Browsers' EventSource cannot send headers, so `access_token` is accepted in the query here.
+         * All of the caller's notifications, streamed
+         * @description `ndjson`: one notification (as in the list) per line. `csv`: a header line, then one row each, `data` as JSON. Newest first; read in batches, so memory stays bounded however many there are.
          */
         get: {
             parameters: {
-                query?: {
-                    /** @description The bearer token, for EventSource */
-                    access_token?: string;
+                query: {
+                    format: "ndjson" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -437,13 +464,24 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A text/event-stream that stays open */
+                /** @description The notifications, one per line */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": string;
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                        "text/csv": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description Missing, invalid or expired token */
@@ -452,7 +490,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": components["schemas"]["ErrorResponse"];
+                        "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                        "text/csv": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description Rate limited; retry after the Retry-After header */
@@ -461,13 +500,95 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": components["schemas"]["ErrorResponse"];
+                        "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                        "text/csv": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description A dependency (database, broker) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": components["schemas"]["ErrorResponse"];
+                        "text/csv": components["schemas"]["ErrorResponse"];
                     };
                 };
             };
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/stream-tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket for opening the stream
+         * @description Valid for 30 s (never past the token), redeemable once on any instance: `GET /v1/notifications/stream?ticket=`, so no token sits in a URL. The stream ends when the token the ticket was made with expires.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description For GET /v1/notifications/stream?ticket=; single use */
+                            ticket: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description A dependency (database, broker) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -853,6 +974,348 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive one notification */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Notification id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Notification"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unarchive one notification */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Notification id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Notification"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark several notifications seen
+         * @description Ids that are unknown, already seen or someone else's are left alone and not counted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            updated: number;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/seen-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all of the caller's notifications seen (the bell was opened) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            updated: number;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates as Server-Sent Events
+         * @description Events, each with an `id:` (send it back as `Last-Event-ID` to replay what was missed): `notification` (a new notification), `notification-updated` (`{"id", "readAt", "seenAt", "archivedAt"}`), `notification-deleted` (`{"id"}` or `{"all": true}`), `unread-count` (`{"count", "unseenCount"}`, after every change and first), and `reset` (`{"reason"}`: what was missed cannot be replayed, refetch). A comment line every 20 s keeps proxies from closing the stream. The stream ends when the token (or the token a ticket was made with) expires; at most SSE_MAX_STREAMS_PER_USER per user (the oldest is closed). Browsers: `?ticket=` from POST /v1/notifications/stream-tickets, or `?access_token=` (never logged).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The bearer token, for EventSource (prefer a ticket) */
+                    access_token?: string;
+                    /** @description A ticket from POST /v1/notifications/stream-tickets */
+                    ticket?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A text/event-stream that stays open */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description A dependency (database, broker) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1603,9 +2066,23 @@ export interface components {
             id: string;
             /** @description One of the in-app types */
             type: string;
+            /**
+             * @description booking, account or announcement (derived from the type)
+             * @enum {string}
+             */
+            category: "booking" | "account" | "announcement";
             title: string;
             body: string;
-            /** @description Ids and times: bookingId, hallId, startsAt, endsAt, timeZone, ... */
+            /** @description Where the app shows it: a path under APP_URL, e.g. /bookings/b-7 */
+            url: string;
+            /**
+             * @description Ids and times, by `type`:
+             *     - `welcome`: `userId`
+             *     - `booking_confirmed`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`
+             *     - `hall_booking_created`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`
+             *     - `booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
+             *     - `hall_booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
+             */
             data: {
                 [key: string]: unknown;
             };
@@ -1613,9 +2090,19 @@ export interface components {
             createdAt: string;
             /**
              * Format: date-time
-             * @description null while unread
+             * @description null while unread (read: the user opened it)
              */
             readAt: string | null;
+            /**
+             * Format: date-time
+             * @description null until seen (seen: the user opened the bell)
+             */
+            seenAt: string | null;
+            /**
+             * Format: date-time
+             * @description null unless archived
+             */
+            archivedAt: string | null;
         };
     };
     responses: never;
