@@ -8,34 +8,18 @@ import type { components, paths } from './generated/api.js'
  */
 export type GetToken = (hint?: { expired: boolean }) => Promise<string> | string
 
-/**
- * Fields the contract adds for issue 12; optional here until openapi.yaml describes them,
- * after which the generated type carries them and this shrinks to nothing.
- */
-interface UpcomingFields {
-  category?: 'booking' | 'account' | 'announcement'
-  url?: string | null
-  seenAt?: string | null
-  archivedAt?: string | null
-}
-
-export type Notification = components['schemas']['Notification'] & UpcomingFields
+export type Notification = components['schemas']['Notification']
 type ListQuery = NonNullable<paths['/v1/notifications']['get']['parameters']['query']>
 export type NotificationType = NonNullable<ListQuery['type']>
-export type ReadStatus = NonNullable<ListQuery['status']>
+export type ReadStatus = ListQuery['status']
+export type Category = NonNullable<ListQuery['category']>
+export type Page = paths['/v1/notifications']['get']['responses'][200]['content']['application/json']
 
 export interface ListFilter {
   status?: ReadStatus
   type?: NotificationType
-  category?: UpcomingFields['category']
-  archived?: 'false' | 'true' | 'all'
-}
-
-export interface Page {
-  items: Notification[]
-  nextCursor: string | null
-  unreadCount: number
-  unseenCount?: number
+  category?: Category
+  archived?: ListQuery['archived']
 }
 
 export class ApiError extends Error {
@@ -72,33 +56,13 @@ export function createInboxApi(baseUrl: string, getToken: GetToken) {
     return data as T
   }
 
-  // Calls the contract adds for issue 12 that openapi.yaml does not describe yet. A server
-  // without them answers 404, which callers treat as "not supported here".
-  const upcoming = async <T>(method: string, path: string, body?: unknown): Promise<T | undefined> => {
-    const request = new Request(`${baseUrl.replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const response = await send(request)
-    if (response.status === 404 && response.headers.get('content-type')?.includes('json')) {
-      const message = ((await response.clone().json()) as { message?: string }).message ?? ''
-      // "Route POST:/... not found" means the server has no such call yet.
-      if (message.startsWith('Route ')) return undefined
-    }
-    if (!response.ok) throw new ApiError(response.status, response.statusText)
-    return response.status === 204 ? (undefined as T) : ((await response.json()) as T)
-  }
-
   return {
-    list: ({ cursor, limit = 20, archived, ...filter }: ListFilter & { cursor?: string | null; limit?: number } = {}): Promise<Page> => {
-      const query: Record<string, unknown> = { limit, cursor: cursor ?? undefined, ...filter }
-      // archived=false is the server's default, so only the other values are sent.
-      if (archived && archived !== 'false') query.archived = archived
-      for (const key of Object.keys(query)) if (query[key] === undefined || query[key] === '') delete query[key]
-      // category and archived are in the contract ahead of openapi.yaml.
-      return unwrap(client.GET('/v1/notifications', { params: { query: query as ListQuery } }))
-    },
+    list: ({ cursor, limit = 20, status = 'all', archived = 'false', type, category }: ListFilter & { cursor?: string | null; limit?: number } = {}): Promise<Page> =>
+      unwrap(
+        client.GET('/v1/notifications', {
+          params: { query: { limit, status, archived, ...(cursor ? { cursor } : {}), ...(type ? { type } : {}), ...(category ? { category } : {}) } },
+        }),
+      ),
     markRead: (id: string, read = true) =>
       read
         ? unwrap(client.POST('/v1/notifications/{id}/read', { params: { path: { id } } }))
@@ -108,8 +72,11 @@ export function createInboxApi(baseUrl: string, getToken: GetToken) {
     remove: async (id: string) => {
       await unwrap(client.DELETE('/v1/notifications/{id}', { params: { path: { id } } }))
     },
-    archive: (id: string, archived = true) => upcoming<Notification>('POST', `/v1/notifications/${encodeURIComponent(id)}/${archived ? 'archive' : 'unarchive'}`),
-    markAllSeen: () => upcoming<{ updated: number }>('POST', '/v1/notifications/seen-all'),
-    streamTicket: () => upcoming<{ ticket: string; expiresAt: string }>('POST', '/v1/notifications/stream-tickets'),
+    archive: (id: string, archived = true) =>
+      archived
+        ? unwrap(client.POST('/v1/notifications/{id}/archive', { params: { path: { id } } }))
+        : unwrap(client.POST('/v1/notifications/{id}/unarchive', { params: { path: { id } } })),
+    markAllSeen: () => unwrap(client.POST('/v1/notifications/seen-all')),
+    streamTicket: () => unwrap(client.POST('/v1/notifications/stream-tickets')),
   }
 }

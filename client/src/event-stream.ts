@@ -1,4 +1,4 @@
-import type { GetToken, InboxApi } from './api.js'
+import type { InboxApi } from './api.js'
 
 export interface StreamMessage {
   event: string
@@ -63,7 +63,6 @@ export class NotificationStream {
   constructor(
     private readonly baseUrl: string,
     private readonly api: InboxApi,
-    private readonly getToken: GetToken,
     private readonly on: StreamHandlers,
   ) {}
 
@@ -80,7 +79,6 @@ export class NotificationStream {
 
   private async run(): Promise<void> {
     let backoff = 500
-    let refused = false
     while (!this.stopped) {
       const abort = (this.abort = new AbortController())
       let watchdog: ReturnType<typeof setTimeout> | undefined
@@ -89,8 +87,8 @@ export class NotificationStream {
         watchdog = setTimeout(() => abort.abort(), SILENCE_LIMIT_MS)
       }
       try {
-        const response = await this.connect(abort.signal, refused)
-        refused = response.status === 401
+        // A refused ticket (expired while waiting) ends in the reconnect below, with a new one.
+        const response = await this.connect(abort.signal)
         if (response.ok && response.body) {
           backoff = 500
           alive()
@@ -116,14 +114,14 @@ export class NotificationStream {
     }
   }
 
-  private async connect(signal: AbortSignal, tokenRefused: boolean): Promise<Response> {
+  private async connect(signal: AbortSignal): Promise<Response> {
+    // A single-use ticket, asked for with the token: no token ever sits in a URL.
+    const { ticket } = await this.api.streamTicket()
     const url = new URL(`${this.baseUrl.replace(/\/+$/, '')}/v1/notifications/stream`, globalThis.location?.href)
+    url.searchParams.set('ticket', ticket)
     const headers: Record<string, string> = { accept: 'text/event-stream' }
     if (this.lastEventId !== undefined) headers['last-event-id'] = this.lastEventId
-    const ticket = await this.api.streamTicket()
-    if (ticket) url.searchParams.set('ticket', ticket.ticket)
-    // A server without tickets takes the bearer header: still no token in a URL.
-    else headers.authorization = `Bearer ${await this.getToken(tokenRefused ? { expired: true } : undefined)}`
     return fetch(url, { headers, signal, cache: 'no-store' })
   }
+
 }

@@ -96,7 +96,7 @@ export abstract class InboxView extends ElementBase {
   protected toggleArchive(n: Notification): Promise<void> {
     return this.act(async () => {
       const updated = await this.session!.api.archive(n.id, !n.archivedAt)
-      return updated && { type: 'notification-updated', id: n.id, archivedAt: updated.archivedAt ?? null }
+      return { type: 'notification-updated', id: n.id, archivedAt: updated.archivedAt }
     })
   }
 

@@ -126,7 +126,7 @@ export class LiveFeed {
   }
 
   private lead(): void {
-    const stream = new NotificationStream(this.baseUrl, this.api, this.getToken, {
+    const stream = new NotificationStream(this.baseUrl, this.api, {
       connected: (replaying) => {
         this.share({ type: 'live', live: true })
         if (!replaying || !this.serverSendsIds) this.share({ type: 'reset' })
