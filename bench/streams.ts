@@ -47,11 +47,12 @@ for (let u = 0; u < count; u++) {
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const frame = buffer.slice(0, end)
         buffer = buffer.slice(end + 2)
-        if (!counted && frame.startsWith('event: unread-count')) {
+        if (!counted && /^event: unread-count$/m.test(frame)) {
           counted = true
           ready++
         }
-        if (!frame.startsWith('event: notification')) continue
+        // Frames carry an id: line first (for Last-Event-ID), so the event line is matched anywhere.
+        if (!/^event: notification$/m.test(frame)) continue
         const sent = publishedAt.get(u)
         if (sent !== undefined) latencies.push(now - sent)
       }
