@@ -22,6 +22,7 @@ import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import adminWebhookRoutes from './routes/admin-webhooks.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
@@ -154,6 +155,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(preferenceRoutes)
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
+  await app.register(adminWebhookRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   if (config.env !== 'production') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })

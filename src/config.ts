@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import ipaddr from 'ipaddr.js'
 
 /** Thrown for any configuration the service cannot start with; the message names the variable. */
 export class ConfigError extends Error {
@@ -50,6 +51,24 @@ export interface Config {
   /** Open SSE streams: per user (the oldest is closed past it) and per instance (503 past it). */
   sseMaxStreamsPerUser: number
   sseMaxStreams: number
+  sms: SmsConfig
+  webhooks: WebhookConfig
+}
+
+export interface SmsConfig {
+  /** `smpp://user:pass@host:port`; holds a password, never logged. `undefined`: captured in `dataDir/sms/` (not in production). */
+  url: string | undefined
+  /** Sender: an alphanumeric name (up to 11 characters) or a number. */
+  from: string
+  /** Submits sent and not yet answered by the SMSC at once. */
+  window: number
+}
+
+export interface WebhookConfig {
+  /** Refuse endpoints that resolve to loopback, private, link-local or metadata addresses (on in production). */
+  blockPrivateAddresses: boolean
+  /** Host names, addresses or CIDR ranges exempt from that refusal (`WEBHOOK_ALLOWED_HOSTS`). */
+  allowedHosts: string[]
 }
 
 export interface EmailDeliveryConfig {
@@ -169,6 +188,25 @@ function jwtConfig(env: Env, production: boolean, dataDir: string): JwtConfig {
   return { algorithm: 'HS256', secret: developmentSecret(dataDir) }
 }
 
+function smsConfig(env: Env): SmsConfig {
+  const from = text(env, 'SMS_FROM') ?? 'BookIT'
+  // SMPP source addresses: an alphanumeric name fits 11 characters, a number up to 15 digits.
+  if (!/^(?:\+?\d{1,15}|[A-Za-z0-9 ]{1,11})$/.test(from)) fail('SMS_FROM', `must be a number (up to 15 digits) or up to 11 letters and digits (got "${from}")`)
+  return Object.freeze({ url: url(env, 'SMS_URL', ['smpp:', 'ssmpp:']), from, window: integer(env, 'SMS_WINDOW', 10, 1, 100) })
+}
+
+function webhookConfig(env: Env, production: boolean): WebhookConfig {
+  const raw = text(env, 'WEBHOOK_ALLOWED_HOSTS')
+  const allowedHosts = raw === undefined ? [] : raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+  for (const entry of allowedHosts) {
+    const isRange = entry.includes('/') && (() => { try { ipaddr.parseCIDR(entry); return true } catch { return false } })()
+    if (!isRange && !ipaddr.isValid(entry) && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(entry)) {
+      fail('WEBHOOK_ALLOWED_HOSTS', `must list host names, addresses or CIDR ranges separated by commas (got "${entry}")`)
+    }
+  }
+  return Object.freeze({ blockPrivateAddresses: production, allowedHosts })
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = text(env, 'NODE_ENV') ?? 'development'
   if (!['production', 'development', 'test'].includes(nodeEnv)) fail('NODE_ENV', `must be production, development or test (got "${nodeEnv}")`)
@@ -253,5 +291,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     sseMaxStreamsPerUser: integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000),
     sseMaxStreams: integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000),
+    sms: smsConfig(env),
+    webhooks: webhookConfig(env, production),
   })
 }

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     embedded && `PostgreSQL embedded in ${config.dataDir}`,
     !config.amqpUrl && 'no broker (events over POST /v1/events only)',
     !config.smtpUrl && `emails written to ${config.dataDir}/mail as .eml files`,
+    !config.sms.url && config.env !== 'production' && `SMS written to ${config.dataDir}/sms as text files`,
   ].filter(Boolean)
   if (embeddedParts.length > 0) app.log.info(`Embedded mode: ${embeddedParts.join('; ')}. Set DATABASE_URL, AMQP_URL and SMTP_URL to use real services.`)
 

@@ -46,6 +46,7 @@ t.test('responses match their documented schemas', async (t) => {
   await app.inject({ method: 'POST', url: '/v1/events', headers: publisher, payload: [bookingCreated({ user: { id: 'doc-user', email: 'd@example.com', name: 'D' } }), userCreated({ id: 'x', email: 'x@example.com', name: 'X' })] })
   const id = (await app.inject({ url: '/v1/notifications', headers: user })).json().items[0].id as string
   const email = (await app.inject({ url: '/v1/admin/emails', headers: operator })).json().items[0].id as string
+  const webhook = (await app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['delivery.failed'] } })).json().id as string
   const unsubscribe = createUnsubscribeToken({ userId: 'doc-user', type: 'booking_confirmed' }, config.unsubscribeSecret)
 
   const calls: { method: string; path: string; url: string; headers?: Record<string, string>; payload?: unknown; status: number }[] = [
@@ -76,6 +77,12 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/unsubscribe', url: '/v1/unsubscribe?token=bad', status: 400 },
     { method: 'get', path: '/v1/admin/emails', url: '/v1/admin/emails', headers: operator, status: 200 },
     { method: 'post', path: '/v1/admin/emails/{id}/retry', url: `/v1/admin/emails/${email}/retry`, headers: operator, status: 409 },
+    { method: 'post', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['notification.created'] }, status: 201 },
+    { method: 'post', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['nope'] }, status: 400 },
+    { method: 'get', path: '/v1/admin/webhooks', url: '/v1/admin/webhooks', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/webhooks/{id}', url: `/v1/admin/webhooks/${webhook}`, headers: operator, status: 200 },
+    { method: 'post', path: '/v1/admin/webhooks/{id}/rotate-secret', url: `/v1/admin/webhooks/${webhook}/rotate-secret`, headers: operator, status: 200 },
+    { method: 'delete', path: '/v1/admin/webhooks/{id}', url: `/v1/admin/webhooks/${webhook}`, headers: operator, status: 204 },
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=email&status=pending', headers: operator, status: 200 },
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },

@@ -20,11 +20,11 @@ const finalEmails = (userId: string) =>
 t.test('preferences: all on by default; a partial PUT answers the full map', async (t) => {
   const initial = await app.inject({ url: '/v1/preferences', headers: auth(app, 'p-1') })
   t.same(initial.json(), {
-    welcome: { email: true, inApp: true },
-    booking_confirmed: { email: true, inApp: true },
-    hall_booking_created: { email: true, inApp: true },
-    booking_cancelled: { email: true, inApp: true },
-    hall_booking_cancelled: { email: true, inApp: true },
+    welcome: { email: true, inApp: true, sms: false },
+    booking_confirmed: { email: true, inApp: true, sms: false },
+    hall_booking_created: { email: true, inApp: true, sms: false },
+    booking_cancelled: { email: true, inApp: true, sms: true },
+    hall_booking_cancelled: { email: true, inApp: true, sms: false },
   })
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: auth(app, 'p-1'), payload: { booking_confirmed: { email: false }, hall_booking_created: { inApp: false } } })
   t.equal(put.statusCode, 200)
@@ -38,7 +38,7 @@ t.test('preferences: bad changes answer 400', async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ welcome: { email: false } }, /welcome email cannot be turned off/],
     [{ promo: { email: false } }, /must NOT have additional properties/],
-    [{ booking_confirmed: { sms: true } }, /must NOT have additional properties/],
+    [{ booking_confirmed: { fax: true } }, /must NOT have additional properties/],
     [{ booking_confirmed: { email: 'no' } }, /must be boolean/],
   ]
   for (const [payload, message] of cases) {

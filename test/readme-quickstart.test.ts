@@ -57,6 +57,13 @@ t.test('the README quick start works as written, on an embedded database', async
   t.equal(count.count, 3, 'and the unread count')
 
   await waitFor(() => readdirSync(join(dataDir, 'mail')).filter((f) => f.endsWith('.eml')).length === 5, { what: 'five captured emails', timeout: 20_000 })
+  // The sample cancellation carries a phone number: its SMS is captured as the README says.
+  const sms = await waitFor(() => {
+    const files = readdirSync(join(dataDir, 'sms')).filter((f) => f.endsWith('.txt'))
+    return files.length > 0 && files
+  }, { what: 'the captured SMS', timeout: 20_000 })
+  t.equal(sms.length, 1, 'one SMS, for the cancellation')
+  t.match(readFileSync(join(dataDir, 'sms', sms[0]!), 'utf8'), /^To: \+4915112345678\n[\s\S]*Type: booking_cancelled\n[\s\S]*BookIT: Booking cancelled: Quarterly review\./)
   const listed = lines.filter((l) => l.endsWith('.eml'))
   t.ok(listed.length >= 1, `ls showed the captured emails (${listed.length} when it ran)`)
   t.comment(`quick start took ${((Date.now() - started) / 1000).toFixed(1)} s from npm start (build included) to the captured emails`)

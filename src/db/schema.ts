@@ -13,6 +13,8 @@ export interface Database {
   notification_changes: NotificationChangeTable
   stream_tickets: StreamTicketTable
   booking_states: BookingStateTable
+  webhook_endpoints: WebhookEndpointTable
+  sms_messages: SmsMessageTable
 }
 
 /** Set by a column default when not given. */
@@ -107,7 +109,40 @@ export interface PreferenceTable {
   type: string
   email: boolean
   in_app: boolean
+  /** Null: the type's default (SMS_BY_DEFAULT). */
+  sms: ColumnType<boolean | null, boolean | null | undefined, boolean | null>
   updated_at: Timestamp
+}
+
+export interface WebhookEndpointTable {
+  id: Generated<string>
+  url: string
+  events: ColumnType<string[], string[], string[]>
+  description: Generated<string>
+  secret: string
+  previous_secret: string | null
+  previous_secret_expires_at: NullableTimestamp
+  enabled: Generated<boolean>
+  disabled_reason: string | null
+  disabled_at: NullableTimestamp
+  failing_since: NullableTimestamp
+  last_success_at: NullableTimestamp
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+export type WebhookEndpointRow = Selectable<WebhookEndpointTable>
+
+export type SmsMessageStatus = 'submitted' | 'delivered' | 'failed'
+
+export interface SmsMessageTable {
+  message_id: string
+  delivery_id: string
+  part: number
+  parts: number
+  status: ColumnType<SmsMessageStatus, SmsMessageStatus | undefined, SmsMessageStatus>
+  receipt: string | null
+  submitted_at: Timestamp
+  receipt_at: NullableTimestamp
 }
 
 export type NotificationChangeKind = 'created' | 'updated' | 'deleted' | 'cleared'

@@ -16,6 +16,12 @@ export function isNotificationType(value: string): value is NotificationType {
 /** The welcome email carries credentials or an activation link; it cannot be turned off. */
 export const ALWAYS_EMAILED: ReadonlySet<NotificationType> = new Set(['welcome'])
 
+/**
+ * SMS is off unless a user turns it on for a type, except for these urgent ones, which
+ * go by SMS whenever a phone number is known (until the user turns them off).
+ */
+export const SMS_BY_DEFAULT: ReadonlySet<NotificationType> = new Set(['booking_cancelled'])
+
 /** The email template each notification type is sent with. */
 export const EMAIL_TEMPLATE: Record<NotificationType, string> = {
   welcome: 'welcome',

@@ -2,7 +2,8 @@ import type { BookingCancelled, BookingCreated, BookitEvent, PersonData } from '
 import { formatTimeRange, pickLocale } from './format-time.js'
 import { inAppText } from './in-app-text.js'
 import type { ChannelName } from './delivery-channels.js'
-import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType } from './notification-types.js'
+import { smsText } from './sms-text.js'
+import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType, SMS_BY_DEFAULT } from './notification-types.js'
 
 export interface PlannedNotification {
   userId: string
@@ -41,6 +42,15 @@ export type DisabledChannels = ReadonlySet<string>
 
 export function disabledKey(userId: string, type: string, channel: ChannelName | 'inApp'): string {
   return `${userId}\u0000${type}:${channel}`
+}
+
+/** The same set also carries opt-ins for channels that are off by default (SMS). */
+export function enabledKey(userId: string, type: string, channel: 'sms'): string {
+  return `${userId}\u0000${type}:+${channel}`
+}
+
+function wantsSms(choices: DisabledChannels, userId: string, type: NotificationType): boolean {
+  return choices.has(enabledKey(userId, type, 'sms')) || (SMS_BY_DEFAULT.has(type) && !choices.has(disabledKey(userId, type, 'sms')))
 }
 
 interface Delivery {
@@ -128,6 +138,14 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
   }
 }
 
+/** One short SMS to the person's phone, from the in-app text (already in their language). */
+function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
+  const booking = event.type === 'user.created' ? undefined : event.data.booking
+  // An SMS about a booking that has ended is not sent late.
+  const payload = { text: smsText(text.title, text.body), ...(booking ? { expiresAt: booking.endsAt } : {}) }
+  return { channel: 'sms', userId: person.id, destination: phone, notificationType: type, template: 'sms', locale: person.locale ?? 'en', payload }
+}
+
 /**
  * What one event produces, per the contract's table, with the recipients' switched-off
  * channels left out (the welcome email is never left out).
@@ -147,7 +165,11 @@ export function planEffects(event: BookitEvent, disabled: DisabledChannels = new
   }
   for (const delivery of deliveriesFor(event)) {
     const { person, type } = delivery
-    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notificationFor(event, delivery, when))
+    const notification = notificationFor(event, delivery, when)
+    if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notification)
+    // The event schema checks the number (E.164); the SMS channel refuses any other as failed.
+    const phone = (person as { phone?: unknown }).phone
+    if (typeof phone === 'string' && wantsSms(disabled, person.id, type)) effects.deliveries.push(smsFor(event, delivery, phone, notification))
     if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.deliveries.push(emailFor(event, delivery))
   }
   return effects

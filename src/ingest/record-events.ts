@@ -3,7 +3,8 @@ import type { Database } from '../db/schema.js'
 import type { BookitEvent } from '../domain/events.js'
 import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent } from '../domain/booking-order.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
-import { type DisabledChannels, type PlannedNotification, disabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
+import { type DisabledChannels, type PlannedNotification, disabledKey, enabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -33,14 +34,16 @@ async function disabledChannels(trx: Transaction<Database>, userIds: string[]): 
   if (userIds.length === 0) return new Set()
   const rows = await trx
     .selectFrom('preferences')
-    .select(['user_id', 'type', 'email', 'in_app'])
+    .select(['user_id', 'type', 'email', 'in_app', 'sms'])
     .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
-    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false)]))
+    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false), eb('sms', 'is not', null)]))
     .execute()
   const disabled = new Set<string>()
   for (const row of rows) {
     if (!row.email) disabled.add(disabledKey(row.user_id, row.type, 'email'))
     if (!row.in_app) disabled.add(disabledKey(row.user_id, row.type, 'inApp'))
+    if (row.sms === false) disabled.add(disabledKey(row.user_id, row.type, 'sms'))
+    if (row.sms === true) disabled.add(enabledKey(row.user_id, row.type, 'sms'))
   }
   return disabled
 }
@@ -54,12 +57,12 @@ async function insertNotifications(trx: Transaction<Database>, rows: Sourced<Pla
   const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
   // statement_timestamp(), not the transaction's start: a transaction that waited for a
   // booking's lock writes after the one it waited for, so the later word is also the newest.
-  const { rows: inserted } = await sql<{ id: string; user_id: string; type: string }>`
+  const { rows: inserted } = await sql<{ id: string; user_id: string; type: string; event_source: string; event_id: string }>`
     INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id, created_at)
     SELECT user_id, type, title, body, data, event_source, event_id, statement_timestamp()
     FROM json_to_recordset(${json}::json) AS r(user_id text, type text, title text, body text, data jsonb, event_source text, event_id text)
-    RETURNING id, user_id, type`.execute(trx)
-  return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type }))
+    RETURNING id, user_id, type, event_source, event_id`.execute(trx)
+  return inserted.map((r) => ({ id: r.id, userId: r.user_id, type: r.type, eventSource: r.event_source, eventId: r.event_id }))
 }
 
 /**
@@ -159,6 +162,7 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
     for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
   }
   const inserted = await insertNotifications(trx, notifications)
+  deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
   await insertDeliveries(trx, deliveries)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted, emailsQueued: deliveries.length }
