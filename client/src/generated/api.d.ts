@@ -1349,22 +1349,32 @@ export interface paths {
                             welcome: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             booking_confirmed: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             hall_booking_created: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             hall_booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                         };
                     };
@@ -1407,22 +1417,27 @@ export interface paths {
                         welcome?: {
                             email?: boolean;
                             inApp?: boolean;
+                            sms?: boolean;
                         };
                         booking_confirmed?: {
                             email?: boolean;
                             inApp?: boolean;
+                            sms?: boolean;
                         };
                         hall_booking_created?: {
                             email?: boolean;
                             inApp?: boolean;
+                            sms?: boolean;
                         };
                         booking_cancelled?: {
                             email?: boolean;
                             inApp?: boolean;
+                            sms?: boolean;
                         };
                         hall_booking_cancelled?: {
                             email?: boolean;
                             inApp?: boolean;
+                            sms?: boolean;
                         };
                     };
                 };
@@ -1438,22 +1453,32 @@ export interface paths {
                             welcome: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             booking_confirmed: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             hall_booking_created: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                             hall_booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
+                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                sms: boolean;
                             };
                         };
                     };
@@ -2026,6 +2051,403 @@ export interface paths {
                 };
                 /** @description The request conflicts with the current state */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook endpoints, newest first (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                                events: ("notification.created" | "delivery.sent" | "delivery.delivered" | "delivery.failed")[];
+                                description: string;
+                                enabled: boolean;
+                                /** @description Why the endpoint was disabled (410 Gone, failing for 5 days) */
+                                disabledReason: string | null;
+                                /** Format: date-time */
+                                disabledAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description First failed call since the last success; disabled after 5 days
+                                 */
+                                failingSince: string | null;
+                                /** Format: date-time */
+                                lastSuccessAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Until then, calls also carry a signature with the secret before the last rotation
+                                 */
+                                previousSecretExpiresAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a webhook endpoint; the answer carries its signing secret, once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description http(s) URL; in production it must resolve to a public address */
+                        url: string;
+                        events: ("notification.created" | "delivery.sent" | "delivery.delivered" | "delivery.failed")[];
+                        /** @default  */
+                        description: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description whsec_ + base64 key; shown only in this answer */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint, with why it was disabled */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: ("notification.created" | "delivery.sent" | "delivery.delivered" | "delivery.failed")[];
+                            description: string;
+                            enabled: boolean;
+                            /** @description Why the endpoint was disabled (410 Gone, failing for 5 days) */
+                            disabledReason: string | null;
+                            /** Format: date-time */
+                            disabledAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description First failed call since the last success; disabled after 5 days
+                             */
+                            failingSince: string | null;
+                            /** Format: date-time */
+                            lastSuccessAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description Until then, calls also carry a signature with the secret before the last rotation
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a webhook endpoint; its pending calls fail */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret; the old one keeps signing alongside it for 24 h */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description whsec_ + base64 key; shown only in this answer */
+                            secret: string;
+                            /** Format: date-time */
+                            previousSecretExpiresAt: string;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
