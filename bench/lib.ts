@@ -54,7 +54,7 @@ export function bookingEvent(i: number) {
     type: 'booking.created',
     time: new Date().toISOString(),
     data: {
-      booking: { id: `b-${i}`, reference: `BK-${i}`, title: `Booking ${i}`, startsAt: '2026-12-01T09:00:00Z', endsAt: '2026-12-01T11:30:00Z', attendees: 12 },
+      booking: { id: `b-${i}`, reference: `BK-${i}`, title: `Booking ${i}`, startsAt: '2037-12-01T09:00:00Z', endsAt: '2037-12-01T11:30:00Z', attendees: 12 },
       hall: { id: 'h-1', name: 'Main Hall', location: 'Building A', timeZone: 'Europe/Berlin' },
       user: person(i % 5000, 'user'),
       hallAdmins: [person(1, 'admin'), person(2, 'admin')],

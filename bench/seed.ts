@@ -12,8 +12,8 @@ export async function seedNotifications(db: Kysely<Database>, users: number, per
     SELECT 'user-' || (i % ${users}),
            (ARRAY['booking_confirmed','hall_booking_created','booking_cancelled','hall_booking_cancelled','welcome'])[1 + (i / ${users}) % 5],
            'Booking confirmed: Quarterly review ' || i,
-           'Main Hall, Tue, 1 Dec 2026, 10:00–12:30 (Europe/Berlin)',
-           jsonb_build_object('bookingId', 'b-' || i, 'hallId', 'h-1', 'startsAt', '2026-12-01T09:00:00Z'),
+           'Main Hall, Tue, 1 Dec 2037, 10:00–12:30 (Europe/Berlin)',
+           jsonb_build_object('bookingId', 'b-' || i, 'hallId', 'h-1', 'startsAt', '2037-12-01T09:00:00Z'),
            now() - (i % 7776000) * interval '1 second',
            CASE WHEN (i / ${users}) % 10 < 7 THEN now() ELSE NULL END,
            '/seed', 'seed-' || i

@@ -80,8 +80,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  // The table exactly as the earlier migrations left it (keys, defaults, checks, indexes),
-  // so that their own downs still work, then the emails back into it.
+  // The email rows back into the table as it was (expired ones as failed: the old table had no such status).
   await sql`
     DROP VIEW email_outbox;
     CREATE TABLE email_outbox (
@@ -102,17 +101,17 @@ export async function down(db: Kysely<any>): Promise<void> {
       event_source      text        NOT NULL,
       event_id          text        NOT NULL
     );
+    INSERT INTO email_outbox (id, user_id, recipient, notification_type, template, locale, payload, status,
+                              attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id)
+    SELECT id, coalesce(user_id, ''), destination, notification_type, template, locale, payload,
+           CASE WHEN status = 'expired' THEN 'failed' ELSE status END,
+           attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id
+    FROM deliveries WHERE channel = 'email';
     CREATE INDEX email_outbox_due ON email_outbox (next_attempt_at) WHERE status = 'pending';
     CREATE INDEX email_outbox_status_created ON email_outbox (status, created_at DESC, id DESC);
     CREATE INDEX email_outbox_recipient ON email_outbox (recipient, created_at DESC);
     CREATE INDEX email_outbox_finished ON email_outbox (updated_at) WHERE status <> 'pending';
     CREATE INDEX email_outbox_sent_bodies ON email_outbox (id) WHERE status = 'sent' AND payload <> '{}'::jsonb;
-    INSERT INTO email_outbox (id, user_id, recipient, notification_type, template, locale, payload, status,
-                              attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id)
-    SELECT id, user_id, destination, notification_type, template, locale, payload - 'expiresAt',
-           CASE WHEN status = 'expired' THEN 'failed' ELSE status END,
-           attempts, next_attempt_at, last_error, created_at, updated_at, sent_at, event_source, event_id
-    FROM deliveries WHERE channel = 'email';
     DROP TABLE deliveries, instances;
   `.execute(db)
 }

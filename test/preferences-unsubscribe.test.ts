@@ -20,11 +20,11 @@ const finalEmails = (userId: string) =>
 t.test('preferences: all on by default; a partial PUT answers the full map', async (t) => {
   const initial = await app.inject({ url: '/v1/preferences', headers: auth(app, 'p-1') })
   t.same(initial.json(), {
-    welcome: { email: true, inApp: true, sms: false },
-    booking_confirmed: { email: true, inApp: true, sms: false },
-    hall_booking_created: { email: true, inApp: true, sms: false },
-    booking_cancelled: { email: true, inApp: true, sms: true },
-    hall_booking_cancelled: { email: true, inApp: true, sms: false },
+    welcome: { email: true, inApp: true, push: true, sms: false },
+    booking_confirmed: { email: true, inApp: true, push: true, sms: false },
+    hall_booking_created: { email: true, inApp: true, push: true, sms: false },
+    booking_cancelled: { email: true, inApp: true, push: true, sms: true },
+    hall_booking_cancelled: { email: true, inApp: true, push: true, sms: false },
   })
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: auth(app, 'p-1'), payload: { booking_confirmed: { email: false }, hall_booking_created: { inApp: false } } })
   t.equal(put.statusCode, 200)
@@ -34,11 +34,27 @@ t.test('preferences: all on by default; a partial PUT answers the full map', asy
   t.match((await app.inject({ url: '/v1/preferences', headers: auth(app, 'p-2') })).json().booking_confirmed, { email: true, inApp: true }, 'per user')
 })
 
+t.test('preferences: push and sms per type, kept as one row per (user, type, channel)', async (t) => {
+  const headers = auth(app, 'p-rows')
+  const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers, payload: { booking_confirmed: { push: false, sms: true }, booking_cancelled: { sms: false } } })
+  t.equal(put.statusCode, 200)
+  t.match(put.json(), { booking_confirmed: { email: true, inApp: true, push: false, sms: true }, booking_cancelled: { sms: false, push: true } })
+  const rows = await app.db.selectFrom('preferences').select(['type', 'channel', 'enabled']).where('user_id', '=', 'p-rows').orderBy('type').orderBy('channel').execute()
+  t.same(rows, [
+    { type: 'booking_cancelled', channel: 'sms', enabled: false },
+    { type: 'booking_confirmed', channel: 'push', enabled: false },
+    { type: 'booking_confirmed', channel: 'sms', enabled: true },
+  ], 'only what was set is stored, a row per channel')
+  const again = await app.inject({ method: 'PUT', url: '/v1/preferences', headers, payload: { booking_confirmed: { sms: false } } })
+  t.match(again.json().booking_confirmed, { push: false, sms: false }, 'changed in place; push keeps its value')
+})
+
 t.test('preferences: bad changes answer 400', async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ welcome: { email: false } }, /welcome email cannot be turned off/],
     [{ promo: { email: false } }, /must NOT have additional properties/],
     [{ booking_confirmed: { fax: true } }, /must NOT have additional properties/],
+    [{ booking_confirmed: { push: 'off' } }, /must be boolean/],
     [{ booking_confirmed: { email: 'no' } }, /must be boolean/],
   ]
   for (const [payload, message] of cases) {

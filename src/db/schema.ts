@@ -104,13 +104,12 @@ export type EmailOutboxRow = Selectable<EmailOutboxTable>
 export type NewEmailOutboxRow = Insertable<EmailOutboxTable>
 export type EmailOutboxUpdate = Updateable<EmailOutboxTable>
 
+/** One row per channel a user has set for a type; a missing row means that channel's default. */
 export interface PreferenceTable {
   user_id: string
   type: string
-  email: boolean
-  in_app: boolean
-  /** Null: the type's default (SMS_BY_DEFAULT). */
-  sms: ColumnType<boolean | null, boolean | null | undefined, boolean | null>
+  channel: 'email' | 'in_app' | 'push' | 'sms'
+  enabled: boolean
   updated_at: Timestamp
 }
 

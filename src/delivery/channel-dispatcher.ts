@@ -30,7 +30,12 @@ export interface ChannelDispatcherOptions {
   holder: Holder
   metrics: Metrics
   log: Logger
+  /** While events are being ingested in a burst: no new claims before this time (ms since epoch). */
+  ingestBurstUntil?: () => number
 }
+
+/** However long a burst lasts, one window of deliveries goes out at least this often. */
+const MAX_INGEST_DEFER_MS = 5_000
 
 function describeError(err: unknown): string {
   return ((err as Error)?.message ?? String(err)).slice(0, 1000)
@@ -82,6 +87,7 @@ export class ChannelDispatcher {
   private fence = new AbortController()
   private readonly name: string
   private readonly server: string
+  private deferringSince: number | undefined
 
   constructor(private readonly o: ChannelDispatcherOptions) {
     this.name = o.channel.name
@@ -139,7 +145,7 @@ export class ChannelDispatcher {
     let failures = 0
     while (this.running) {
       try {
-        const hold = this.breaker.holdMs()
+        const hold = Math.max(this.breaker.holdMs(), this.ingestHoldMs())
         const room = window - inFlight.size
         const holder = this.o.holder.id
         let drained = false
@@ -172,6 +178,20 @@ export class ChannelDispatcher {
       this.o.metrics.deliveriesSentMarkLost.inc({ channel: this.name, reason: 'shutdown' }, left)
       this.o.log.error({ err, channel: this.name, deliveries: left }, 'deliveries sent but not recorded: could not write their sent marks at shutdown; they will be sent again')
     })
+  }
+
+  /** How long to leave the CPU to a burst of ingest; 0 to claim now. */
+  private ingestHoldMs(now = Date.now()): number {
+    const left = (this.o.ingestBurstUntil?.() ?? 0) - now
+    if (left <= 0) {
+      this.deferringSince = undefined
+      return 0
+    }
+    this.deferringSince ??= now
+    if (now - this.deferringSince < MAX_INGEST_DEFER_MS) return left
+    // An endless burst: one window now, so deliveries are late, never starved.
+    this.deferringSince = now
+    return 0
   }
 
   /** Sends one delivery and records its outcome. */
@@ -207,8 +227,9 @@ export class ChannelDispatcher {
     await this.acquireSlot()
     try {
       if (signal.aborted || !(await this.o.holder.confirm()) || signal.aborted) {
-        // Another instance takes it over; sending it here too would send it twice.
-        this.o.log.warn({ channel: this.name, deliveryId: row.id }, 'not sending a claimed delivery: this instance lost its liveness lock')
+        // Another instance takes it over; sending it here too would send it twice. (Debug:
+        // the loss itself is logged once, not once per delivery.)
+        this.o.log.debug({ channel: this.name, deliveryId: row.id }, 'not sending a claimed delivery: this instance lost its liveness lock')
         return undefined
       }
       return await this.sendNow(row, signal)

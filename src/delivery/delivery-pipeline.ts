@@ -7,6 +7,11 @@ import type { Channel } from './channel.js'
 import { ChannelDispatcher, type DispatchSettings } from './channel-dispatcher.js'
 import { InstanceLiveness, forgetGoneInstances, releaseOrphanedClaims } from './instance-liveness.js'
 
+/** A committed batch at least this large means events are queueing up: a burst. */
+const BURST_BATCH_EVENTS = 20
+/** How long after a burst's last large batch deliveries keep waiting. */
+const BURST_QUIET_MS = 250
+
 export interface DeliveryPipelineOptions {
   db: Kysely<Database>
   databaseUrl: string
@@ -27,6 +32,8 @@ export class DeliveryPipeline {
   private sweep: NodeJS.Timeout | undefined
   private sweeping: Promise<void> | undefined
   private started = false
+  /** Until then, dispatchers leave the CPU to ingest (see afterIngest). */
+  private burstUntil = 0
 
   constructor(private readonly o: DeliveryPipelineOptions) {
     this.liveness = new InstanceLiveness({
@@ -38,7 +45,10 @@ export class DeliveryPipeline {
       },
     })
     for (const channel of o.channels) {
-      this.dispatchers.set(channel.name, new ChannelDispatcher({ channel, db: o.db, settings: o.settings, holder: this.liveness, metrics: o.metrics, log: o.log }))
+      this.dispatchers.set(
+        channel.name,
+        new ChannelDispatcher({ channel, db: o.db, settings: o.settings, holder: this.liveness, metrics: o.metrics, log: o.log, ingestBurstUntil: () => this.burstUntil }),
+      )
     }
   }
 
@@ -74,6 +84,17 @@ export class DeliveryPipeline {
       }
     })()
     return this.sweeping
+  }
+
+  /**
+   * Ingest first, deliveries right after: while the consumer commits large batches (a
+   * burst, events waiting in the queue) the dispatchers claim nothing new, so rendering
+   * and SMTP do not take the CPU from ingest; they start when the burst is over. A steady
+   * trickle (small batches) is delivered at once.
+   */
+  afterIngest(batchEvents: number): void {
+    if (batchEvents >= BURST_BATCH_EVENTS) this.burstUntil = Date.now() + BURST_QUIET_MS
+    this.wake()
   }
 
   /** An early look at the queues, e.g. right after new deliveries were committed. */

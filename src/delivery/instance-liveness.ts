@@ -22,8 +22,9 @@ const goneInstances = sql`
  * sending is taken over on the next claim, not after its lease. Answers how many.
  */
 export async function releaseOrphanedClaims(db: Kysely<Database>): Promise<number> {
+  // Due at their creation time: ahead of the queue, as they were when first claimed.
   const result = await sql`
-    UPDATE deliveries SET claimed_by = NULL, next_attempt_at = now(), updated_at = now()
+    UPDATE deliveries SET claimed_by = NULL, next_attempt_at = LEAST(created_at, now()), updated_at = now()
     WHERE status = 'pending' AND claimed_by IN (${goneInstances})`.execute(db)
   return Number(result.numAffectedRows ?? 0)
 }
@@ -142,12 +143,14 @@ export class InstanceLiveness {
     if (wasId) this.o.log.error({ instanceId: wasId, err: (err as Error)?.message }, 'liveness lock lost; this instance stops sending what it had claimed')
     if (wasId) this.o.onLost()
     this.failures++
-    const wait = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7))
+    // Short and capped: nothing is sent until this succeeds, and one connection attempt is cheap.
+    const wait = Math.min(2_000, 250 * 2 ** Math.min(this.failures, 3))
     clearTimeout(this.reconnect)
     this.reconnect = setTimeout(() => {
       if (this.stopped) return
       this.register().catch((e: unknown) => {
-        this.o.log.warn({ err: (e as Error).message, retryInMs: wait }, 'could not register this instance; retrying')
+        // Logged at the first failure and every tenth after it, not every two seconds of an outage.
+        if (this.failures === 1 || this.failures % 10 === 0) this.o.log.warn({ err: (e as Error).message, attempts: this.failures, retryInMs: wait }, 'could not register this instance; retrying')
         this.lost(e, this.client)
       })
     }, wait)

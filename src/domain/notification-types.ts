@@ -30,3 +30,17 @@ export const EMAIL_TEMPLATE: Record<NotificationType, string> = {
   hall_booking_created: 'hall-admin-alert',
   hall_booking_cancelled: 'hall-admin-alert',
 }
+
+/** The channels a user sets per type, as the preferences API names them. */
+export const PREFERENCE_CHANNELS = ['email', 'inApp', 'push', 'sms'] as const
+export type PreferenceChannel = (typeof PREFERENCE_CHANNELS)[number]
+
+/**
+ * A channel's setting for a type when the user has not chosen: on, except SMS, which
+ * costs money and interrupts — only a cancellation (a booking the recipient may be on the
+ * way to) is texted by default, and only where a phone number is known.
+ */
+export function defaultSetting(type: NotificationType, channel: PreferenceChannel): boolean {
+  if (channel === 'sms') return SMS_BY_DEFAULT.has(type)
+  return true
+}

@@ -37,7 +37,11 @@ export interface Effects {
   deliveries: PlannedDelivery[]
 }
 
-/** A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`. */
+/**
+ * A user's switched-off channels: `"booking_confirmed:email"`, `"hall_booking_created:inApp"`.
+ * Every channel is in it, defaults included (SMS is off unless chosen, except for
+ * booking_cancelled): a channel is planned exactly when its key is absent.
+ */
 export type DisabledChannels = ReadonlySet<string>
 
 export function disabledKey(userId: string, type: string, channel: ChannelName | 'inApp'): string {

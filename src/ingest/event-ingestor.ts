@@ -21,7 +21,8 @@ export interface EventIngestorOptions {
   db: Kysely<Database>
   metrics: Metrics
   log: Logger
-  onEmailsQueued: () => void
+  /** New deliveries are committed; `batchEvents` is the size of the batch that wrote them. */
+  onEmailsQueued: (batchEvents: number) => void
   /** After the commit, with the users who got new notifications. */
   onNotificationsCreated?: (userIds: Set<string>) => void
   /** What an event produces; tests put a throwing step here to make an event fail in planning. */
@@ -41,7 +42,7 @@ export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
       const byType = new Map<string, number>()
       for (const n of result.notifications) byType.set(n.type, (byType.get(n.type) ?? 0) + 1)
       for (const [type, count] of byType) metrics.notificationsCreated.inc({ type }, count)
-      if (result.emailsQueued > 0) o.onEmailsQueued()
+      if (result.emailsQueued > 0) o.onEmailsQueued(events.length)
       if (result.notifications.length > 0) o.onNotificationsCreated?.(new Set(result.notifications.map((n) => n.userId)))
       o.log.info(
         { transport, events: events.length, processed: result.processed.length, duplicates: result.duplicates.length, notifications: result.notifications.length, emails: result.emailsQueued, eventIds: events.length <= 10 ? events.map((e) => e.id) : undefined },

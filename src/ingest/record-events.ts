@@ -4,7 +4,8 @@ import type { BookitEvent } from '../domain/events.js'
 import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent } from '../domain/booking-order.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
-import { type DisabledChannels, type PlannedNotification, disabledKey, enabledKey, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { type PlannedNotification, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { disabledChannels } from '../notifications/preference-store.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -28,24 +29,6 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
     ON CONFLICT DO NOTHING
     RETURNING source, id`.execute(trx)
   return new Set(rows.map(eventKey))
-}
-
-async function disabledChannels(trx: Transaction<Database>, userIds: string[]): Promise<DisabledChannels> {
-  if (userIds.length === 0) return new Set()
-  const rows = await trx
-    .selectFrom('preferences')
-    .select(['user_id', 'type', 'email', 'in_app', 'sms'])
-    .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
-    .where((eb) => eb.or([eb('email', '=', false), eb('in_app', '=', false), eb('sms', 'is not', null)]))
-    .execute()
-  const disabled = new Set<string>()
-  for (const row of rows) {
-    if (!row.email) disabled.add(disabledKey(row.user_id, row.type, 'email'))
-    if (!row.in_app) disabled.add(disabledKey(row.user_id, row.type, 'inApp'))
-    if (row.sms === false) disabled.add(disabledKey(row.user_id, row.type, 'sms'))
-    if (row.sms === true) disabled.add(enabledKey(row.user_id, row.type, 'sms'))
-  }
-  return disabled
 }
 
 type Sourced<T> = T & { source: string; eventId: string }

@@ -23,7 +23,7 @@ export default fp<IngestPluginOptions>(
       db: app.db,
       metrics: app.metrics,
       log: app.log.child({ component: 'ingest' }),
-      onEmailsQueued: () => app.deliveries.wake(),
+      onEmailsQueued: (batchEvents) => app.deliveries.afterIngest(batchEvents),
       // Before HTTP ingest answers: a client that reads right after sees the new count.
       onNotificationsCreated: (userIds) => app.readCache.invalidate(userIds),
     })

@@ -101,8 +101,16 @@ export const StreamQuery = Type.Object({
   ticket: Type.Optional(Type.String({ maxLength: 100, description: 'A ticket from POST /v1/notifications/stream-tickets' })),
 })
 
-const ChannelPreference = Type.Object({ email: Type.Boolean(), inApp: Type.Boolean(), sms: Type.Boolean({ description: 'SMS to the phone number the booking system knows; off by default except booking_cancelled' }) })
-const ChannelPreferenceChange = Type.Object({ email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+const ChannelPreference = Type.Object({
+  email: Type.Boolean(),
+  inApp: Type.Boolean(),
+  push: Type.Boolean({ description: 'Web Push to every subscribed browser (default on)' }),
+  sms: Type.Boolean({ description: 'A text message when a phone number is known (default off, except booking_cancelled)' }),
+})
+const ChannelPreferenceChange = Type.Object(
+  { email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+)
 
 export const Preferences = Type.Object(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, ChannelPreference])), { description: 'Every in-app type with its channels' })
 export const PreferenceChanges = Type.Object(

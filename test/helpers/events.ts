@@ -25,7 +25,7 @@ export function bookingCreated(o: { user?: Person; admins?: Person[]; booking?: 
     type: 'booking.created',
     time: '2026-11-23T10:00:00Z',
     data: {
-      booking: { id: `b-${randomUUID().slice(0, 8)}`, reference: 'BK-2026-0007', title: 'Quarterly review', startsAt: '2026-12-01T09:00:00Z', endsAt: '2026-12-01T11:30:00Z', attendees: 40, ...o.booking },
+      booking: { id: `b-${randomUUID().slice(0, 8)}`, reference: 'BK-2026-0007', title: 'Quarterly review', startsAt: '2037-12-01T09:00:00Z', endsAt: '2037-12-01T11:30:00Z', attendees: 40, ...o.booking },
       hall: { id: 'h-1', name: 'Main Hall', location: 'Building A', timeZone: 'Europe/Berlin', ...o.hall },
       user: o.user ?? ada,
       hallAdmins: o.admins ?? [grace],
