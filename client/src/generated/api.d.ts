@@ -1349,31 +1349,41 @@ export interface paths {
                             welcome: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             booking_confirmed: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             hall_booking_created: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             hall_booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                         };
@@ -1417,26 +1427,31 @@ export interface paths {
                         welcome?: {
                             email?: boolean;
                             inApp?: boolean;
+                            push?: boolean;
                             sms?: boolean;
                         };
                         booking_confirmed?: {
                             email?: boolean;
                             inApp?: boolean;
+                            push?: boolean;
                             sms?: boolean;
                         };
                         hall_booking_created?: {
                             email?: boolean;
                             inApp?: boolean;
+                            push?: boolean;
                             sms?: boolean;
                         };
                         booking_cancelled?: {
                             email?: boolean;
                             inApp?: boolean;
+                            push?: boolean;
                             sms?: boolean;
                         };
                         hall_booking_cancelled?: {
                             email?: boolean;
                             inApp?: boolean;
+                            push?: boolean;
                             sms?: boolean;
                         };
                     };
@@ -1453,31 +1468,41 @@ export interface paths {
                             welcome: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             booking_confirmed: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             hall_booking_created: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                             hall_booking_cancelled: {
                                 email: boolean;
                                 inApp: boolean;
-                                /** @description SMS to the phone number the booking system knows; off by default except booking_cancelled */
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
                         };
