@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
+# Node 24, the current LTS: Node 20 is past end of life and kysely 0.29 declares Node >= 22.
 # --- build: compile TypeScript with the dev dependencies
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY client/package.json ./client/
@@ -13,7 +14,7 @@ COPY client ./client
 RUN npm run build
 
 # --- production dependencies only
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The inbox client is a workspace: npm ci needs its package.json (its packages are all bundled, so dev-only).
@@ -21,7 +22,7 @@ COPY client/package.json ./client/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \

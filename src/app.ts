@@ -9,7 +9,9 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
-import { isUnreachable } from './db/errors.js'
+import { isDateTime } from './domain/date-time.js'
+import { unstorableInputProblem } from './domain/storable-input.js'
+import { isDataException, isUnreachable } from './db/errors.js'
 import { loggerOptions } from './logger.js'
 import { clientDistDir } from './paths.js'
 import { ErrorResponse } from './schemas/common.js'
@@ -72,6 +74,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     ...(isInstance ? { loggerInstance: logger as FastifyServerOptions['loggerInstance'] } : { logger: logger as FastifyServerOptions['logger'] }),
     requestIdHeader: 'x-request-id',
     bodyLimit: 1024 * 1024,
+    // Client addresses (rate limits, logs) come from X-Forwarded-For only through these proxies.
+    // A hop count as a function: Fastify supports numbers, but its types do not say so.
+    trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : (config.trustProxy ?? false),
     // A client has this long to send its whole request (headers and body): a slow body
     // cannot hold a socket. Node counts it up to the end of the request only, so a long
     // response such as an SSE stream is not cut by it.
@@ -87,7 +92,20 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // typed already and are taken as they are ("ids": "x" is not quietly turned into ["x"]).
   const lenient = addFormats(new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false }))
   const strict = addFormats(new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false }))
+  // One date validator everywhere: ajv-formats' date-time takes 23:59:60, which Date cannot hold.
+  for (const ajv of [lenient, strict]) ajv.addFormat('date-time', isDateTime)
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+
+  // Text PostgreSQL refuses (NUL, lone surrogates) and absurd nesting are refused for every
+  // route, before its schema and handler: a 400 naming the field, never an insert that fails.
+  // Callback style: no promise per request on the hot read paths.
+  app.addHook('preValidation', (request, _reply, done) => {
+    for (const [part, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
+      const problem = unstorableInputProblem(value)
+      if (problem) return done(Object.assign(new Error(`${part === 'body' ? '' : `${part}: `}${problem}`), { statusCode: 400 }))
+    }
+    done()
+  })
 
   app.decorate('config', config)
 
@@ -95,6 +113,12 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     const status = error.statusCode ?? 500
     if (status < 500) {
       return reply.code(status).send({ statusCode: status, code: error.code, error: STATUS_CODES[status] ?? 'Error', message: error.message })
+    }
+    if (isDataException(error)) {
+      // A data exception (bad encoding, value out of range) is the input's fault. The message
+      // is generic: PostgreSQL's own may quote the value.
+      request.log.warn({ err: error }, 'input refused by the database')
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the request holds a value the database cannot store (invalid text or a number or date out of range)' })
     }
     if (isUnreachable(error)) {
       request.log.error({ err: error }, 'database unavailable')
@@ -157,7 +181,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
-  if (config.env !== 'production') {
+  // Development only: test and staging instances answer like production.
+  if (config.env === 'development') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })
   }
 

@@ -1,9 +1,10 @@
 import { createPublicKey, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import ipaddr from 'ipaddr.js'
 
-/** Thrown for any configuration the service cannot start with; the message names the variable. */
+/** Thrown for any configuration the service cannot start with; one line per problem, each naming its variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -45,12 +46,16 @@ export interface Config {
   retentionIntervalMinutes: number
   retentionBatchSize: number
   logLevel: string
+  /** Proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDR ranges; `undefined`: none. */
+  trustProxy: number | string[] | undefined
   email: EmailDeliveryConfig
   /** Origins browsers may call the API from (CORS); empty: none. */
   corsOrigins: string[]
   /** Open SSE streams: per user (the oldest is closed past it) and per instance (503 past it). */
   sseMaxStreamsPerUser: number
   sseMaxStreams: number
+  /** Settings that work but deserve a look; logged once at start. */
+  warnings: readonly string[]
   sms: SmsConfig
   webhooks: WebhookConfig
 }
@@ -150,6 +155,37 @@ function name(env: Env, variable: string, fallback: string): string {
   return value
 }
 
+/** A secret that is long but guessable: few distinct characters, or one short piece repeated. */
+function isWeakSecret(secret: string): boolean {
+  if (new Set(secret).size < 8) return true
+  for (let size = 1; size <= secret.length / 2; size++) {
+    if (secret.length % size === 0 && secret.slice(0, size).repeat(secret.length / size) === secret) return true
+  }
+  return false
+}
+
+// Names proxy-addr (Fastify's trustProxy) knows for the private ranges.
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+function trustProxy(env: Env): number | string[] | undefined {
+  const raw = text(env, 'TRUST_PROXY')
+  if (raw === undefined) return undefined
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 100)
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean)
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/')
+    const version = isIP(address ?? '')
+    const maxBits = version === 6 ? 128 : 32
+    const validRange = version !== 0 && extra === undefined && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits))
+    if (!validRange && !PROXY_RANGE_NAMES.includes(entry)) {
+      fail('TRUST_PROXY', `must be a hop count or a comma-separated list of proxy addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join('/')} (got "${entry}"); "true" is not accepted: it would let any client choose its own address`)
+    }
+  }
+  return entries
+}
+
+const isLoopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+
 /** The development secret is kept in DATA_DIR so `npm run token` and the server agree on it. */
 function developmentSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-jwt-secret')
@@ -208,73 +244,134 @@ function webhookConfig(env: Env, production: boolean): WebhookConfig {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = text(env, 'NODE_ENV') ?? 'development'
-  if (!['production', 'development', 'test'].includes(nodeEnv)) fail('NODE_ENV', `must be production, development or test (got "${nodeEnv}")`)
+  // Every problem is collected and reported together, one line each: a deployment is fixed
+  // in one round instead of one restart per missing setting.
+  const problems: string[] = []
+  const warnings: string[] = []
+  function check<T>(read: () => T, fallback: T): T {
+    try {
+      return read()
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      problems.push(err.message)
+      return fallback
+    }
+  }
+
+  const nodeEnv = check(() => {
+    const value = text(env, 'NODE_ENV') ?? 'development'
+    if (!['production', 'development', 'test'].includes(value)) fail('NODE_ENV', `must be production, development or test (got "${value}")`)
+    return value
+  }, 'development')
   const production = nodeEnv === 'production'
 
-  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const port = check(() => integer(env, 'PORT', 3000, 0, 65535), 3000)
   const host = text(env, 'HOST') ?? '0.0.0.0'
   const dataDir = resolve(text(env, 'DATA_DIR') ?? './data')
 
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
-  const amqpUrl = url(env, 'AMQP_URL', ['amqp:', 'amqps:'])
-  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:'])
-  if (production && !databaseUrl) fail('DATABASE_URL', 'must be set when NODE_ENV=production (the embedded database is for development)')
-  if (production && !smtpUrl) fail('SMTP_URL', 'must be set when NODE_ENV=production (captured .eml files are for development)')
+  const databaseUrl = check(() => url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']), undefined)
+  const amqpUrl = check(() => url(env, 'AMQP_URL', ['amqp:', 'amqps:']), undefined)
+  const smtpUrl = check(() => url(env, 'SMTP_URL', ['smtp:', 'smtps:']), undefined)
+  if (production && !text(env, 'DATABASE_URL')) check(() => fail('DATABASE_URL', 'must be set when NODE_ENV=production (the embedded database is for development)'), undefined)
+  if (production && !text(env, 'SMTP_URL')) check(() => fail('SMTP_URL', 'must be set when NODE_ENV=production (captured .eml files are for development)'), undefined)
 
-  const mailFrom = text(env, 'MAIL_FROM') ?? 'BookIT <no-reply@bookit.local>'
-  if (!/^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(mailFrom)) {
-    fail('MAIL_FROM', `must be an address such as "BookIT <no-reply@example.com>" (got "${mailFrom}")`)
+  const mailFrom = check(() => {
+    const raw = env.MAIL_FROM
+    // A line break would let the value add mail headers of its own.
+    if (raw !== undefined && /[\u0000-\u001f\u007f]/.test(raw.trim())) fail('MAIL_FROM', 'must be one line, without line breaks or control characters')
+    const value = text(env, 'MAIL_FROM') ?? 'BookIT <no-reply@bookit.local>'
+    if (!/^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(value)) {
+      fail('MAIL_FROM', `must be an address such as "BookIT <no-reply@example.com>" (got "${value}")`)
+    }
+    return value
+  }, 'BookIT <no-reply@bookit.local>')
+
+  const problemsBeforeJwt = problems.length
+  const jwt = check(() => jwtConfig(env, production, dataDir), { algorithm: 'HS256', secret: '' } as JwtConfig)
+  // Without a usable JWT key the unsubscribe key cannot be derived: that is the same problem, reported once.
+  const jwtUsable = problems.length === problemsBeforeJwt
+  if (jwt.algorithm === 'HS256' && text(env, 'JWT_SECRET') && isWeakSecret(jwt.secret)) {
+    const weak = 'is guessable (few distinct characters or a short piece repeated); use a random value, e.g. `openssl rand -base64 48`'
+    if (production) check(() => fail('JWT_SECRET', weak), undefined)
+    else warnings.push(`JWT_SECRET ${weak}`)
   }
+  const unsubscribeSecret = check(() => {
+    const value = text(env, 'UNSUBSCRIBE_SECRET') ?? (jwt.algorithm === 'HS256' && jwt.secret ? `unsubscribe:${jwt.secret}` : undefined)
+    if (!value && !jwtUsable) return ''
+    if (!value) return fail('UNSUBSCRIBE_SECRET', 'must be set when tokens are verified with JWT_PUBLIC_KEY')
+    if (value.length < 32) fail('UNSUBSCRIBE_SECRET', 'must be at least 32 characters')
+    if (text(env, 'UNSUBSCRIBE_SECRET') && isWeakSecret(value)) {
+      const weak = 'is guessable (few distinct characters or a short piece repeated); use a random value'
+      if (production) fail('UNSUBSCRIBE_SECRET', weak)
+      warnings.push(`UNSUBSCRIBE_SECRET ${weak}`)
+    }
+    return value
+  }, '')
 
-  const jwt = jwtConfig(env, production, dataDir)
-  const unsubscribeSecret = text(env, 'UNSUBSCRIBE_SECRET') ?? (jwt.algorithm === 'HS256' ? `unsubscribe:${jwt.secret}` : undefined)
-  if (!unsubscribeSecret) fail('UNSUBSCRIBE_SECRET', 'must be set when tokens are verified with JWT_PUBLIC_KEY')
-  if (unsubscribeSecret.length < 32) fail('UNSUBSCRIBE_SECRET', 'must be at least 32 characters')
+  const logLevel = check(() => {
+    const value = text(env, 'LOG_LEVEL') ?? 'info'
+    if (!LOG_LEVELS.includes(value)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`)
+    return value
+  }, 'info')
 
-  const logLevel = text(env, 'LOG_LEVEL') ?? 'info'
-  if (!LOG_LEVELS.includes(logLevel)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
+  const publicUrl = check(() => {
+    const value = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
+    // Unsubscribe links carry a signed token in their query: over plain http anyone on the
+    // path can read and use it. A loopback URL reaches no real recipient, so it is allowed
+    // for trying production mode on one machine.
+    const { protocol, hostname } = new URL(value)
+    if (production && protocol === 'http:' && !isLoopbackHost(hostname)) fail('PUBLIC_URL', `must use https:// when NODE_ENV=production (got ${value})`)
+    if (production && !text(env, 'PUBLIC_URL')) warnings.push(`PUBLIC_URL is not set: unsubscribe links point at ${value}, which recipients cannot reach`)
+    return value
+  }, '')
+  const appUrl = check(() => (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, ''), '')
 
-  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
-  const appUrl = (url(env, 'APP_URL', ['http:', 'https:']) ?? 'http://localhost:5173').replace(/\/+$/, '')
+  const amqpQueueType = check(() => {
+    const value = text(env, 'AMQP_QUEUE_TYPE') ?? 'quorum'
+    if (value !== 'quorum' && value !== 'classic') fail('AMQP_QUEUE_TYPE', `must be quorum or classic (got "${value}")`)
+    return value
+  }, 'quorum')
 
-  const amqpQueueType = text(env, 'AMQP_QUEUE_TYPE') ?? 'quorum'
-  if (amqpQueueType !== 'quorum' && amqpQueueType !== 'classic') fail('AMQP_QUEUE_TYPE', `must be quorum or classic (got "${amqpQueueType}")`)
-
-  const dispatch = text(env, 'EMAIL_DISPATCH') ?? 'on'
-  if (dispatch !== 'on' && dispatch !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${dispatch}")`)
+  const dispatch = check(() => {
+    const value = text(env, 'EMAIL_DISPATCH') ?? 'on'
+    if (value !== 'on' && value !== 'off') fail('EMAIL_DISPATCH', `must be on or off (got "${value}")`)
+    return value
+  }, 'on')
   const email: EmailDeliveryConfig = {
     dispatch: dispatch === 'on',
     // With the defaults the window (24 h), not the count, ends the retries; the count is a cap.
-    maxAttempts: integer(env, 'EMAIL_MAX_ATTEMPTS', 100, 1, 1_000),
-    retryBaseMs: integer(env, 'EMAIL_RETRY_BASE_MS', 5_000, 1, 3_600_000),
-    retryMaxMs: integer(env, 'EMAIL_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
-    giveUpAfterMs: duration(env, 'EMAIL_GIVE_UP_AFTER', 86_400_000, 60_000, 30 * 86_400_000),
-    leaseMs: integer(env, 'EMAIL_LEASE_MS', 120_000, 1_000, 3_600_000),
-    livenessTimeoutMs: integer(env, 'LIVENESS_TIMEOUT_MS', 10_000, 1_000, 600_000),
-    batchSize: integer(env, 'EMAIL_BATCH_SIZE', 100, 1, 1_000),
-    pollMs: integer(env, 'EMAIL_POLL_MS', 1_000, 10, 60_000),
-    concurrency: integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50),
+    maxAttempts: check(() => integer(env, 'EMAIL_MAX_ATTEMPTS', 100, 1, 1_000), 100),
+    retryBaseMs: check(() => integer(env, 'EMAIL_RETRY_BASE_MS', 5_000, 1, 3_600_000), 5_000),
+    retryMaxMs: check(() => integer(env, 'EMAIL_RETRY_MAX_MS', 3_600_000, 1, 86_400_000), 3_600_000),
+    giveUpAfterMs: check(() => duration(env, 'EMAIL_GIVE_UP_AFTER', 86_400_000, 60_000, 30 * 86_400_000), 86_400_000),
+    leaseMs: check(() => integer(env, 'EMAIL_LEASE_MS', 120_000, 1_000, 3_600_000), 120_000),
+    livenessTimeoutMs: check(() => integer(env, 'LIVENESS_TIMEOUT_MS', 10_000, 1_000, 600_000), 10_000),
+    batchSize: check(() => integer(env, 'EMAIL_BATCH_SIZE', 100, 1, 1_000), 100),
+    pollMs: check(() => integer(env, 'EMAIL_POLL_MS', 1_000, 10, 60_000), 1_000),
+    concurrency: check(() => integer(env, 'EMAIL_CONCURRENCY', 5, 1, 50), 5),
   }
 
-  const corsOrigins = (text(env, 'CORS_ORIGINS')?.split(',') ?? (production ? [] : [appUrl])).map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean)
-  for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail('CORS_ORIGINS', `must be comma-separated origins such as https://app.example.com (got "${origin}")`)
-  }
+  const corsOrigins = check(() => {
+    const origins = (text(env, 'CORS_ORIGINS')?.split(',') ?? (production ? [] : [appUrl])).map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean)
+    for (const origin of origins) {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) fail('CORS_ORIGINS', `must be comma-separated origins such as https://app.example.com (got "${origin}")`)
+    }
+    return origins
+  }, [] as string[])
 
-  return Object.freeze({
+  const config: Config = {
     env: nodeEnv as Config['env'],
     port,
     host,
     databaseUrl,
     dataDir,
     amqpUrl,
-    amqpExchange: name(env, 'AMQP_EXCHANGE', 'bookit.events'),
-    amqpQueue: name(env, 'AMQP_QUEUE', 'notifications'),
-    amqpPrefetch: integer(env, 'AMQP_PREFETCH', 500, 1, 10_000),
+    amqpExchange: check(() => name(env, 'AMQP_EXCHANGE', 'bookit.events'), ''),
+    amqpQueue: check(() => name(env, 'AMQP_QUEUE', 'notifications'), ''),
+    amqpPrefetch: check(() => integer(env, 'AMQP_PREFETCH', 500, 1, 10_000), 500),
     amqpQueueType,
-    amqpDeliveryLimit: integer(env, 'AMQP_DELIVERY_LIMIT', 10, 1, 1_000),
-    amqpStallAfterMs: integer(env, 'AMQP_STALL_AFTER_MS', 60_000, 100, 3_600_000),
+    amqpDeliveryLimit: check(() => integer(env, 'AMQP_DELIVERY_LIMIT', 10, 1, 1_000), 10),
+    amqpStallAfterMs: check(() => integer(env, 'AMQP_STALL_AFTER_MS', 60_000, 100, 3_600_000), 60_000),
     smtpUrl,
     mailFrom,
     jwt,
@@ -283,15 +380,20 @@ export function loadConfig(env: Env = process.env): Config {
     unsubscribeSecret,
     publicUrl,
     appUrl,
-    retentionDays: integer(env, 'RETENTION_DAYS', 90, 1, 36_500),
-    retentionIntervalMinutes: integer(env, 'RETENTION_INTERVAL_MINUTES', 60, 1, 10_080),
-    retentionBatchSize: integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000),
+    retentionDays: check(() => integer(env, 'RETENTION_DAYS', 90, 1, 36_500), 90),
+    retentionIntervalMinutes: check(() => integer(env, 'RETENTION_INTERVAL_MINUTES', 60, 1, 10_080), 60),
+    retentionBatchSize: check(() => integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000), 5_000),
     logLevel,
+    trustProxy: check(() => trustProxy(env), undefined),
     email: Object.freeze(email),
     corsOrigins,
-    sseMaxStreamsPerUser: integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000),
-    sseMaxStreams: integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000),
-    sms: smsConfig(env),
-    webhooks: webhookConfig(env, production),
-  })
+    sseMaxStreamsPerUser: check(() => integer(env, 'SSE_MAX_STREAMS_PER_USER', 10, 1, 1_000), 10),
+    sseMaxStreams: check(() => integer(env, 'SSE_MAX_STREAMS', 10_000, 1, 1_000_000), 10_000),
+    // The fallbacks never escape: any problem recorded here ends in the ConfigError below.
+    sms: check(() => smsConfig(env), undefined as unknown as SmsConfig),
+    webhooks: check(() => webhookConfig(env, production), undefined as unknown as WebhookConfig),
+    warnings: Object.freeze(warnings),
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'))
+  return Object.freeze(config)
 }

@@ -1,6 +1,8 @@
 import closeWithGrace from 'close-with-grace'
 import { type AppConfig, buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import { describeDatabaseStartError } from './db/errors.js'
+import { MigrationError } from './db/migrate.js'
 import { startEmbeddedDatabase } from './embedded/embedded-database.js'
 
 async function main(): Promise<void> {
@@ -17,16 +19,31 @@ async function main(): Promise<void> {
 
   const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir)
   const appConfig: AppConfig = { ...config, databaseUrl: config.databaseUrl ?? embedded!.url }
-  const app = await buildApp(appConfig)
+  let app
+  try {
+    app = await buildApp(appConfig)
+  } catch (err) {
+    await embedded?.stop()
+    // Connecting and migrating happen while the app is built: say which setting to look at.
+    if (err instanceof MigrationError) throw new Error(describeDatabaseStartError(err, config.databaseUrl), { cause: err })
+    throw err
+  }
   if (embedded) app.addHook('onClose', async () => embedded.stop())
 
-  const embeddedParts = [
-    embedded && `PostgreSQL embedded in ${config.dataDir}`,
-    !config.amqpUrl && 'no broker (events over POST /v1/events only)',
-    !config.smtpUrl && `emails written to ${config.dataDir}/mail as .eml files`,
-    !config.sms.url && config.env !== 'production' && `SMS written to ${config.dataDir}/sms as text files`,
-  ].filter(Boolean)
-  if (embeddedParts.length > 0) app.log.info(`Embedded mode: ${embeddedParts.join('; ')}. Set DATABASE_URL, AMQP_URL and SMTP_URL to use real services.`)
+  for (const warning of config.warnings) app.log.warn(warning)
+  if (!process.env.NODE_ENV?.trim()) app.log.warn('NODE_ENV is not set: running as development (generated secrets, /dev/emails served). Set NODE_ENV=production for a deployment.')
+
+  // "Embedded" is said only of what runs inside this process; other missing services are
+  // named with the variable that replaces their stand-in.
+  const standIns: [string, string][] = []
+  if (!config.amqpUrl) standIns.push(['no broker (events over POST /v1/events only)', 'AMQP_URL'])
+  if (!config.smtpUrl) standIns.push([`emails written to ${config.dataDir}/mail as .eml files`, 'SMTP_URL'])
+  if (!config.sms.url && config.env !== 'production') standIns.push([`SMS written to ${config.dataDir}/sms as text files`, 'SMS_URL'])
+  const described = standIns.map(([what]) => what)
+  const variables = [...(embedded ? ['DATABASE_URL'] : []), ...standIns.map(([, variable]) => variable)]
+  const advice = variables.length > 0 ? ` Set ${variables.join(', ')} to use real services.` : ''
+  if (embedded) app.log.info(`Embedded mode: ${[`PostgreSQL embedded in ${config.dataDir}`, ...described].join('; ')}.${advice}`)
+  else if (described.length > 0) app.log.info(`PostgreSQL at DATABASE_URL; ${described.join('; ')}.${advice}`)
 
   // SIGTERM/SIGINT: stop consuming, finish what is in flight, close HTTP, broker and database.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

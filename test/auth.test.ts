@@ -70,3 +70,43 @@ t.test('ES256 public key', async (t) => {
   t.equal((await get(app, es)).statusCode, 200)
   t.equal((await get(app, hs({ sub: 'u-1', exp: now() + 60 }))).statusCode, 401)
 })
+
+t.test('with JWT_ISSUER and JWT_AUDIENCE set, a token must carry iss and aud, not just match when present', async (t) => {
+  const { app } = await build(t, { DATABASE_URL: databaseUrl, JWT_ISSUER: 'https://id.bookit.example', JWT_AUDIENCE: 'bookit-notifications' })
+  const good = { sub: 'u-1', exp: now() + 60, iss: 'https://id.bookit.example', aud: 'bookit-notifications' }
+  t.equal((await get(app, hs(good))).statusCode, 200, 'both present and matching: 200')
+  for (const [name, claims] of [
+    ['no iss', { ...good, iss: undefined }],
+    ['no aud', { ...good, aud: undefined }],
+    ['neither', { sub: 'u-1', exp: now() + 60 }],
+  ] as const) {
+    const response = await get(app, hs(claims))
+    t.equal(response.statusCode, 401, `${name}: 401`)
+    t.match(response.json(), { message: /invalid token/ }, name)
+  }
+
+  const { app: open } = await build(t, { DATABASE_URL: databaseUrl })
+  t.equal((await get(open, hs({ sub: 'u-1', exp: now() + 60 }))).statusCode, 200, 'without JWT_ISSUER/JWT_AUDIENCE neither claim is needed')
+})
+
+t.test('a sub that is not a user id (control characters, too long) or a sources claim of the wrong shape: 401, never a 500', async (t) => {
+  const { app, logs } = await build(t, { DATABASE_URL: databaseUrl })
+  const claims = { exp: now() + 60 }
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['NUL in sub', { sub: 'u-1\u0000' }, /sub must be a user id/],
+    ['line break in sub', { sub: 'u-1\nadmin' }, /sub must be a user id/],
+    ['lone surrogate in sub', { sub: 'u-\ud800' }, /sub must be a user id/],
+    ['sub over 200 characters', { sub: 'u'.repeat(201) }, /sub must be a user id/],
+    ['sub a number', { sub: 42 }, /invalid token/],
+    ['sources a string', { sub: 'svc', sources: '/svc' }, /sources must be an array of strings/],
+  ]
+  for (const [name, extra, message] of cases) {
+    for (const url of ['/v1/notifications/unread-count', '/v1/notifications', '/v1/preferences']) {
+      const response = await get(app, hs({ ...claims, ...extra }), url)
+      t.equal(response.statusCode, 401, `${name} on ${url}: 401`)
+      t.match(response.json(), { message }, name)
+    }
+  }
+  t.equal((await get(app, hs({ ...claims, sub: 'u'.repeat(200) }))).statusCode, 200, 'a 200-character id is fine')
+  t.notMatch(logs.text, /"level":50/, 'nothing logged as an error')
+})

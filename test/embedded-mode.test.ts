@@ -23,7 +23,7 @@ t.test('with no DATABASE_URL, AMQP_URL or SMTP_URL, the whole flow runs on one m
   // The README's way to mint tokens: the same secret, kept in DATA_DIR.
   const mint = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/token.ts'), ...args], { env: { ...process.env, ...env, JWT_SECRET: '' }, cwd: root }).toString().trim()
   const user = mint('--sub', 'u-42')
-  const publisher = mint('--sub', 'booking-service', '--role', 'events:publish')
+  const publisher = mint('--sub', 'booking-service', '--role', 'events:publish', '--source', '/booking-service', '--source', '/user-service')
 
   const stream = await SseClient.open(`${base}/v1/notifications/stream?access_token=${user}`)
   t.teardown(() => stream.close())

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js'
 import { connectDatabase } from '../db/connect.js'
-import { migrateToLatest } from '../db/migrate.js'
+import { describeDatabaseStartError } from '../db/errors.js'
+import { MigrationError, migrateToLatest } from '../db/migrate.js'
 import { startEmbeddedDatabase } from '../embedded/embedded-database.js'
 
 try {
@@ -15,6 +16,7 @@ try {
     await embedded?.stop()
   }
 } catch (err) {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `Migration failed: ${(err as Error).message}`}\n`)
+  const message = err instanceof ConfigError ? err.message : err instanceof MigrationError ? describeDatabaseStartError(err, process.env.DATABASE_URL?.trim() || undefined) : `Migration failed: ${(err as Error).message}`
+  process.stderr.write(`${message}\n`)
   process.exit(1)
 }

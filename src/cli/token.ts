@@ -3,11 +3,11 @@ import { createSigner } from 'fast-jwt'
 import { ConfigError, loadConfig } from '../config.js'
 
 // Prints a development token signed with the configured secret, for curl and the browser.
-const usage = 'usage: npm run token -- --sub <user id> [--role events:publish] [--role notifications:admin] [--ttl 3600]'
+const usage = 'usage: npm run token -- --sub <user id> [--role events:publish] [--role notifications:admin] [--source /booking-service ...] [--ttl 3600]'
 
 try {
   const { values } = parseArgs({
-    options: { sub: { type: 'string' }, role: { type: 'string', multiple: true }, ttl: { type: 'string', default: '86400' } },
+    options: { sub: { type: 'string' }, role: { type: 'string', multiple: true }, source: { type: 'string', multiple: true }, ttl: { type: 'string', default: '86400' } },
   })
   if (!values.sub) throw new ConfigError(usage)
   const ttl = Number(values.ttl)
@@ -21,7 +21,8 @@ try {
     ...(config.jwtIssuer ? { iss: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { aud: config.jwtAudience } : {}),
   })
-  process.stdout.write(sign({ sub: values.sub, ...(values.role ? { roles: values.role } : {}) }) + '\n')
+  // --source names the event sources a publisher may use (without it: /<sub>).
+  process.stdout.write(sign({ sub: values.sub, ...(values.role ? { roles: values.role } : {}), ...(values.source ? { sources: values.source } : {}) }) + '\n')
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`)
   process.exit(1)

@@ -19,13 +19,19 @@ export const migrationProvider: MigrationProvider = {
   },
 }
 
+/** Migrating failed: the first use of the database at start, so also "cannot connect". */
+export class MigrationError extends Error {
+  override name = 'MigrationError'
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider })
   const { error, results } = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
-    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    const what = failed ? `migration ${failed.migrationName} failed` : 'migrations could not run'
+    throw new MigrationError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }

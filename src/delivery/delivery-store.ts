@@ -1,9 +1,8 @@
 import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database, DeliveryRow, DeliveryStatus } from '../db/schema.js'
 import type { ChannelName } from '../domain/delivery-channels.js'
-
-/** Payload keys that must not outlive the delivery's final state (sent, failed or expired). */
-const SECRET_PAYLOAD_KEYS = ['temporaryPassword']
+// Payload keys that must not outlive the delivery's final state (sent, failed or expired).
+import { SECRET_DATA_KEYS as SECRET_PAYLOAD_KEYS } from '../domain/events.js'
 const eraseSecrets = sql<string>`payload - ${SECRET_PAYLOAD_KEYS}::text[]`
 
 /** A claimed delivery: the row and the token that fences every outcome recorded for it. */

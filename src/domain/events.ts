@@ -1,19 +1,30 @@
 import Type, { type Static, type TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { emailProblem, isIanaTimeZone, phoneProblem } from './contact-checks.js'
+import { parseDateTime } from './date-time.js'
+import { unstorableInputProblem } from './storable-input.js'
 
 /** The largest event accepted, as the contract says; larger ones are invalid, not truncated. */
 export const MAX_EVENT_BYTES = 256 * 1024
 
+/** Event data that works as a credential: never logged, erased once its email is final. */
+export const SECRET_DATA_KEYS = ['temporaryPassword', 'activationUrl'] as const
+
 const Id = Type.String({ minLength: 1, maxLength: 200 })
 const Name = Type.String({ minLength: 1, maxLength: 200 })
+// The format is checked by parseDateTime (registered in date-time.ts), the one date validator.
 const DateTime = Type.String({ format: 'date-time', maxLength: 64 })
+const TimeZone = Type.String({ minLength: 1, maxLength: 64 })
 const Locale = Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$', maxLength: 35 })
 
 export const Person = Type.Object({
   id: Id,
-  email: Type.String({ format: 'email', maxLength: 320 }),
+  // The address rules (real domain, no quoted or IP-literal forms) are in emailProblem, with reasons.
+  email: Type.String({ minLength: 3, maxLength: 320 }),
   name: Name,
   locale: Type.Optional(Locale),
+  phone: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  timeZone: Type.Optional(TimeZone),
 })
 
 export const Booking = Type.Object({
@@ -30,7 +41,7 @@ export const Hall = Type.Object({
   id: Id,
   name: Name,
   location: Type.Optional(Type.String({ maxLength: 500 })),
-  timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  timeZone: Type.Optional(TimeZone),
 })
 
 export const UserCreatedData = Type.Object({
@@ -98,28 +109,27 @@ const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
 
 export type Validation = { ok: true; event: BookitEvent } | { ok: false; error: string }
 
+const DATE_TIME_MESSAGE = 'must be a real RFC 3339 date-time with a zone, such as 2026-12-01T09:00:00Z (no leap second, years 0001-9999)'
+
 function firstError(validator: ReturnType<typeof Compile<TSchema>>, value: unknown, prefix: string): string {
   // The most specific error is the one with the deepest path; anyOf summaries come last.
   const errors = validator.Errors(value)
   const best = errors.find((e) => e.keyword !== 'anyOf') ?? errors[0]
   if (!best) return 'invalid'
   const path = `${prefix}${best.instancePath}`.replace(/^\//, '').replace(/\//g, '.')
-  return path ? `${path}: ${best.message}` : best.message
+  const message = best.keyword === 'format' && (best.params as { format?: string }).format === 'date-time' ? DATE_TIME_MESSAGE : best.message
+  return path ? `${path}: ${message}` : message
 }
 
-// Checking a zone builds an Intl formatter (tens of microseconds): remember the valid
-// ones. The IANA list bounds this set; invalid names are never kept.
-const knownTimeZones = new Set<string>(['UTC'])
-
-function isValidTimeZone(timeZone: string): boolean {
-  if (knownTimeZones.has(timeZone)) return true
-  try {
-    new Intl.DateTimeFormat('en', { timeZone })
-  } catch {
-    return false
+function personProblem(person: PersonData, path: string): string | undefined {
+  const email = emailProblem(person.email)
+  if (email) return `${path}.email: ${email}`
+  if (person.phone !== undefined) {
+    const phone = phoneProblem(person.phone)
+    if (phone) return `${path}.phone: ${phone}`
   }
-  if (knownTimeZones.size < 2_000) knownTimeZones.add(timeZone)
-  return true
+  if (person.timeZone !== undefined && !isIanaTimeZone(person.timeZone)) return `${path}.timeZone: unknown time zone "${person.timeZone}" (an IANA name such as Europe/Berlin)`
+  return undefined
 }
 
 /** Checks an already parsed value against the contract; the error says what is wrong in one line. */
@@ -127,6 +137,9 @@ export function validateEvent(value: unknown): Validation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, error: `event must be a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` }
   }
+  // Before the schema: error messages below may quote values, which must be printable.
+  const unstorable = unstorableInputProblem(value)
+  if (unstorable) return { ok: false, error: unstorable }
   if (!envelopeValidator.Check(value)) return { ok: false, error: firstError(envelopeValidator, value, '') }
   const type = value.type as EventType
   const dataValidator = dataValidators[type]
@@ -134,10 +147,16 @@ export function validateEvent(value: unknown): Validation {
   if (!dataValidator.Check(value.data)) return { ok: false, error: firstError(dataValidator, value.data, 'data') }
 
   const event = value as BookitEvent
+  const userProblem = personProblem(event.data.user, 'data.user')
+  if (userProblem) return { ok: false, error: userProblem }
   if (event.type !== 'user.created') {
-    const { booking, hall } = event.data
-    if (Date.parse(booking.endsAt) < Date.parse(booking.startsAt)) return { ok: false, error: 'data.booking.endsAt: must not be before startsAt' }
-    if (hall.timeZone !== undefined && !isValidTimeZone(hall.timeZone)) return { ok: false, error: `data.hall.timeZone: unknown time zone "${hall.timeZone}"` }
+    const { booking, hall, hallAdmins = [] } = event.data
+    for (const [i, admin] of hallAdmins.entries()) {
+      const adminProblem = personProblem(admin, `data.hallAdmins.${i}`)
+      if (adminProblem) return { ok: false, error: adminProblem }
+    }
+    if (parseDateTime(booking.endsAt)! < parseDateTime(booking.startsAt)!) return { ok: false, error: 'data.booking.endsAt: must not be before startsAt' }
+    if (hall.timeZone !== undefined && !isIanaTimeZone(hall.timeZone)) return { ok: false, error: `data.hall.timeZone: unknown time zone "${hall.timeZone}" (an IANA name such as Europe/Berlin)` }
   }
   return { ok: true, event }
 }

@@ -8,8 +8,17 @@ export type Role = 'events:publish' | 'notifications:admin'
 export interface TokenClaims {
   sub: string
   roles?: string[]
+  /** The event sources a publisher may use; without it, just `/<sub>`. */
+  sources?: string[]
   exp: number
 }
+
+const MAX_SUB_LENGTH = 200
+// A user id is stored and compared as text: control characters (NUL above all, which
+// PostgreSQL refuses) and lone surrogates are not ids.
+const INVALID_SUB = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string')
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -43,6 +52,9 @@ function unauthorized(message: string) {
   return Object.assign(new Error(message), { statusCode: 401 })
 }
 
+/** The event sources a token may publish as: its `sources` claim, or `/<sub>` without one. */
+export const allowedSources = (claims: TokenClaims): string[] => claims.sources ?? [`/${claims.sub}`]
+
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     const { jwt } = config
@@ -52,7 +64,9 @@ export default fp<{ config: Config }>(
       verify: {
         // Pinned: one algorithm, from the key's type. `none` and HS/RS confusion are refused.
         algorithms: [jwt.algorithm],
-        requiredClaims: ['exp', 'sub'],
+        // When an issuer or audience is configured, a token without that claim is refused,
+        // not waved through: fast-jwt checks allowedIss/allowedAud only on claims present.
+        requiredClaims: ['exp', 'sub', ...(config.jwtIssuer ? ['iss'] : []), ...(config.jwtAudience ? ['aud'] : [])],
         // A client sends the same token on every poll: verify it once, then look it up
         // (fast-jwt keeps a cached result no longer than the token's own exp).
         cache: 10_000,
@@ -75,9 +89,12 @@ export default fp<{ config: Config }>(
         const e = err as { code?: string; message?: string }
         throw unauthorized(e.code === 'FAST_JWT_EXPIRED' ? 'token expired' : `invalid token: ${e.message ?? 'cannot be verified'}`)
       }
-      const { sub, roles } = claims
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw unauthorized('invalid token: sub must be a user id')
-      if (roles !== undefined && (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string'))) throw unauthorized('invalid token: roles must be an array of strings')
+      const { sub, roles, sources } = claims
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH || INVALID_SUB.test(sub)) {
+        throw unauthorized(`invalid token: sub must be a user id (1-${MAX_SUB_LENGTH} characters, no control characters)`)
+      }
+      if (roles !== undefined && !isStringArray(roles)) throw unauthorized('invalid token: roles must be an array of strings')
+      if (sources !== undefined && !isStringArray(sources)) throw unauthorized('invalid token: sources must be an array of strings')
       request.user = claims
     })
 

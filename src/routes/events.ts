@@ -4,6 +4,7 @@ import { type BookitEvent, MAX_EVENT_BYTES, tooLarge, validateEvent } from '../d
 import { HttpError, badRequest } from '../http-errors.js'
 import { isUnreachable } from '../db/errors.js'
 import { splitFailing } from '../ingest/split-failing.js'
+import { allowedSources } from '../plugins/auth.js'
 import { BearerAuth, errors } from '../schemas/common.js'
 
 const MAX_EVENTS_PER_REQUEST = 500
@@ -50,6 +51,10 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         if (result.ok) events.push(result.event)
       }
+      // One publisher cannot claim another's (source, id) pairs and pre-empt its events.
+      const sources = allowedSources(request.user)
+      const foreign = events.find((e) => !sources.includes(e.source))
+      if (foreign) throw new HttpError(403, `this token may not publish events with source "${foreign.source}" (allowed: ${sources.join(', ')})`)
       const receivedAt = performance.now()
       try {
         const result = await app.ingestor.ingest(events, 'http', events.map(() => receivedAt))

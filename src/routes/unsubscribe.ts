@@ -10,7 +10,7 @@ import { escapeHtml } from '../html.js'
 const tags = ['unsubscribe']
 const Query = Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000, description: 'The signed token from the email' }) })
 const badToken = () => badRequest('this unsubscribe link is not valid (it may have been altered)')
-// Unauthenticated: limited per client address.
+// Unauthenticated: limited per client address (behind a proxy, set TRUST_PROXY so that is the client's, not the proxy's).
 const limited = { rateLimit: { max: 30, timeWindow: '1 minute' } }
 
 

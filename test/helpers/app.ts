@@ -6,6 +6,7 @@ import pg from 'pg'
 import { type AppConfig, type BuildOptions, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
+import { SAMPLE_SOURCES } from './events.js'
 
 type Tap = { teardown(fn: () => unknown): void }
 
@@ -83,7 +84,9 @@ export async function build(t: Tap, env: Record<string, string | undefined>, opt
 }
 
 export function token(app: FastifyInstance, sub: string, roles?: string[], claims: Record<string, unknown> = {}): string {
-  return app.jwt.sign({ sub, ...(roles ? { roles } : {}), ...claims } as never, { expiresIn: '1h' })
+  // A test publisher may use the sample events' sources, as a real one names its own.
+  const sources = roles?.includes('events:publish') ? { sources: SAMPLE_SOURCES } : {}
+  return app.jwt.sign({ sub, ...(roles ? { roles } : {}), ...sources, ...claims } as never, { expiresIn: '1h' })
 }
 
 export const auth = (app: FastifyInstance, sub: string, roles?: string[]) => ({ authorization: `Bearer ${token(app, sub, roles)}` })

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 
 /** Sample events shaped as the contract shows them, with fresh ids each call. */
 
+/** The sources these samples use: a test publisher's token names them in its `sources` claim. */
+export const SAMPLE_SOURCES = ['/booking-service', '/user-service']
+
 export interface Person {
   id: string
   email: string
