@@ -5,16 +5,20 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY client/package.json ./client/
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY src ./src
 COPY migrations ./migrations
+COPY client ./client
 RUN npm run build
 
 # --- production dependencies only
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The inbox client is a workspace: npm ci needs its package.json (its packages are all bundled, so dev-only).
+COPY client/package.json ./client/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime
@@ -26,6 +30,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The drop-in inbox, served at /client/.
+COPY --from=build --chown=node:node /app/client/dist ./client/dist
 COPY --chown=node:node package.json openapi.yaml ./
 COPY --chown=node:node templates ./templates
 # The sample service worker, served at /sw.js.

@@ -13,6 +13,7 @@ import { isDateTime } from './domain/date-time.js'
 import { unstorableInputProblem } from './domain/storable-input.js'
 import { isDataException, isUnreachable } from './db/errors.js'
 import { loggerOptions } from './logger.js'
+import { clientDistDir } from './paths.js'
 import { ErrorResponse } from './schemas/common.js'
 import { Notification } from './schemas/notification.js'
 import auth from './plugins/auth.js'
@@ -24,6 +25,7 @@ import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
+import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
@@ -54,6 +56,8 @@ export interface BuildOptions {
   /** Start nothing in the background (no consumer, mailer or listener): for tooling. */
   startWorkers?: boolean
   sseHeartbeatMs?: number
+  /** Where the built inbox components are served from (default client/dist). */
+  clientDir?: string
   databasePoolSize?: number
   /** Fastify's requestTimeout and connectionTimeout (tests shorten them). */
   requestTimeoutMs?: number
@@ -179,6 +183,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
+  await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })

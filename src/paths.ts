@@ -8,3 +8,5 @@ export const templatesDir = join(projectRoot, 'templates')
 export const openapiFile = join(projectRoot, 'openapi.yaml')
 export const examplesDir = join(projectRoot, 'examples')
 export const publicDir = join(projectRoot, 'public')
+/** The built inbox components (`npm run build` writes them). */
+export const clientDistDir = join(projectRoot, 'client', 'dist')
