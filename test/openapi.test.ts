@@ -14,11 +14,13 @@ type Spec = { paths: Record<string, Record<string, { responses: Record<string, {
 const committed = await readFile(openapiFile, 'utf8')
 const spec = parse(committed) as Spec
 
+// Built before the first subtest: a subtest that ends while this is still awaited lets the
+// root test end, and its teardown drops the database under the migration.
+const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t) }, { sendEmails: false })
+
 t.test('openapi.yaml is what the routes say: no route undescribed, no description without a route', async (t) => {
   t.equal(committed, await generateOpenapi(), 'regenerate with `npm run openapi` after changing a route')
 })
-
-const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t) }, { sendEmails: false })
 
 t.test('every described operation exists', async (t) => {
   for (const [path, methods] of Object.entries(spec.paths)) {

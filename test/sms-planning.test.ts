@@ -14,6 +14,13 @@ const event = (raw: object) => {
 }
 const sms = (effects: ReturnType<typeof planEffects>) => effects.deliveries.filter((d) => d.channel === 'sms')
 
+// Built before the first subtest: a subtest that ends while this is still awaited lets the
+// root test end, and its teardown drops the database under the migration.
+// For the whole path in development: preference, event, pipeline, captured file.
+const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t) })
+const user = auth(app, 'u-42')
+const publisher = auth(app, 'booking-service', ['events:publish'])
+
 t.test('planning: a cancellation goes by SMS by default when a phone is known; other types only when turned on', async (t) => {
   const cancelled = event(bookingCancelled({ user: withPhone, admins: [] }))
   const [one, ...rest] = sms(planEffects(cancelled))
@@ -26,11 +33,6 @@ t.test('planning: a cancellation goes by SMS by default when a phone is known; o
   t.equal(sms(planEffects(created, new Set([enabledKey('u-42', 'booking_confirmed', 'sms')]))).length, 1, 'unless turned on')
   t.same(sms(planEffects(event(bookingCancelled({ admins: [] })))), [], 'no phone, no SMS')
 })
-
-// The whole path in development: preference, event, pipeline, captured file.
-const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t) })
-const user = auth(app, 'u-42')
-const publisher = auth(app, 'booking-service', ['events:publish'])
 
 t.test('an SMS the user turned on is captured in DATA_DIR/sms in development', async (t) => {
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: user, payload: { booking_confirmed: { sms: true }, booking_cancelled: { sms: false } } })
