@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { type Kysely, type Transaction, sql } from 'kysely'
 import type { Database, DeliveryRow, DeliveryStatus } from '../db/schema.js'
 import type { ChannelName } from '../domain/delivery-channels.js'
@@ -57,7 +58,8 @@ export async function claimDueDeliveries(db: Kysely<Database>, channel: ChannelN
     SET attempts = d.attempts + 1,
         next_attempt_at = now() + make_interval(secs => ${stuckAfterMs / 1000}),
         claimed_by = ${instanceId}::uuid,
-        claim_token = gen_random_uuid(),
+        -- One fresh token per claim round, not per row: a row claimed again gets another.
+        claim_token = ${randomUUID()}::uuid,
         updated_at = now()
     FROM (
       SELECT id FROM deliveries
