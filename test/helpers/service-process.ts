@@ -20,7 +20,9 @@ export function startService(env: Record<string, string>): ServiceProcess {
   let output = ''
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  // 'close', not 'exit': 'exit' can come before the last lines on stdout and stderr are read,
+  // and those last lines are the ones that say why a process stopped.
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)))
   return { child, output: () => output, exited }
 }
 
