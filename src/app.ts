@@ -27,6 +27,7 @@ import adminRoutes from './routes/admin.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
+import devPushRoutes from './routes/dev-push.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
 import notificationStreamRoute from './routes/notification-stream.js'
@@ -187,6 +188,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })
+    await app.register(devPushRoutes, { dir: join(config.dataDir, 'push'), publicUrl: config.publicUrl })
   }
 
   return app

@@ -28,7 +28,7 @@ t.test('the README quick start works as written, on an embedded database', async
   const dataDir = mkdtempSync(join(tmpdir(), 'bookit-quickstart-'))
   // A newcomer's shell: no service configured.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), DATA_DIR: dataDir }
-  const substitute = (command: string) => command.replaceAll('localhost:3000', `127.0.0.1:${port}`).replaceAll('data/mail/', `${dataDir}/mail/`)
+  const substitute = (command: string) => command.replaceAll('localhost:3000', `127.0.0.1:${port}`).replaceAll('data/mail/', `${dataDir}/mail/`).replaceAll('data/push/', `${dataDir}/push/`)
 
   const started = Date.now()
   const service = spawn('sh', ['-c', 'exec npm start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
@@ -64,6 +64,16 @@ t.test('the README quick start works as written, on an embedded database', async
   }, { what: 'the captured SMS', timeout: 20_000 })
   t.equal(sms.length, 1, 'one SMS, for the cancellation')
   t.match(readFileSync(join(dataDir, 'sms', sms[0]!), 'utf8'), /^To: \+4915112345678\n[\s\S]*Type: booking_cancelled\n[\s\S]*BookIT: Booking cancelled: Quarterly review\./)
+  // The capture device got a real push per notification of u-42, decrypted into data/push/.
+  const device = JSON.parse(lines.find((l) => l.startsWith('{"id"'))!)
+  const pushes = await waitFor(() => {
+    const files = readdirSync(join(dataDir, 'push')).filter((f) => /^\d.*\.json$/.test(f))
+    return files.length === 3 && files
+  }, { what: 'three captured pushes', timeout: 20_000 })
+  const messages = pushes.map((f) => JSON.parse(readFileSync(join(dataDir, 'push', f), 'utf8')))
+  t.same(messages.map((m) => m.message.type).sort(), ['booking_cancelled', 'booking_confirmed', 'welcome'], 'a push per notification, decrypted')
+  t.ok(messages.every((m) => m.device === device.id && m.userId === 'u-42'), 'all to the capture device of u-42')
+  t.ok(lines.some((l) => /^\d.*\.json$/.test(l)), 'ls showed captured pushes')
   const listed = lines.filter((l) => l.endsWith('.eml'))
   t.ok(listed.length >= 1, `ls showed the captured emails (${listed.length} when it ran)`)
   t.comment(`quick start took ${((Date.now() - started) / 1000).toFixed(1)} s from npm start (build included) to the captured emails`)

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto'
+import { createECDH, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto'
+import { decryptPush } from '../../src/delivery/web-push/decrypt-push.js'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { type Server, createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -42,42 +43,8 @@ export interface PushServiceOptions {
 }
 
 const b64 = (value: string) => Buffer.from(value, 'base64url')
-const hmac = (key: Buffer, ...data: Buffer[]) => {
-  const h = createHmac('sha256', key)
-  for (const d of data) h.update(d)
-  return h.digest()
-}
-
-/**
- * RFC 8291 decryption (aes128gcm, one record), written from the RFC with node:crypto: an
- * implementation independent of the one that encrypts, so a wrong byte on either side shows.
- */
-export function decryptPush(body: Buffer, browserPrivateKey: Buffer, authSecret: Buffer): string {
-  const salt = body.subarray(0, 16)
-  const recordSize = body.readUInt32BE(16)
-  const idLength = body[20]!
-  const serverPublicKey = body.subarray(21, 21 + idLength)
-  const record = body.subarray(21 + idLength)
-  if (idLength !== 65) throw new Error(`keyid must be the 65-byte server key (got ${idLength} bytes)`)
-  if (record.length > recordSize) throw new Error(`one record expected: ${record.length} bytes over a record size of ${recordSize}`)
-  const ecdh = createECDH('prime256v1')
-  ecdh.setPrivateKey(browserPrivateKey)
-  const browserPublicKey = ecdh.getPublicKey(null, 'uncompressed')
-  const ecdhSecret = ecdh.computeSecret(serverPublicKey)
-  const prkKey = hmac(authSecret, ecdhSecret)
-  const ikm = hmac(prkKey, Buffer.from('WebPush: info\0'), browserPublicKey, serverPublicKey, Buffer.from([1]))
-  const prk = hmac(salt, ikm)
-  const cek = hmac(prk, Buffer.from('Content-Encoding: aes128gcm\0'), Buffer.from([1])).subarray(0, 16)
-  const nonce = hmac(prk, Buffer.from('Content-Encoding: nonce\0'), Buffer.from([1])).subarray(0, 12)
-  const decipher = createDecipheriv('aes-128-gcm', cek, nonce)
-  decipher.setAuthTag(record.subarray(record.length - 16))
-  const padded = Buffer.concat([decipher.update(record.subarray(0, record.length - 16)), decipher.final()])
-  // The last record ends with the delimiter 0x02, then zero padding.
-  let end = padded.length - 1
-  while (end >= 0 && padded[end] === 0) end--
-  if (padded[end] !== 2) throw new Error('last record has no 0x02 delimiter')
-  return padded.subarray(0, end).toString('utf8')
-}
+// The browser's half of RFC 8291, shared with the development capture device.
+export { decryptPush }
 
 /** Checks `Authorization: vapid t=<jwt>, k=<key>` (RFC 8292); returns the claims or throws why not. */
 export function verifyVapid(authorization: string | undefined, origin: string, options: PushServiceOptions): ReceivedPush['claims'] {

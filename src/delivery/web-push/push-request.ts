@@ -1,3 +1,4 @@
+import { request as plainRequest } from 'node:http'
 import { Agent, request } from 'node:https'
 
 export interface PushResponse {
@@ -15,7 +16,10 @@ export function postToPushService(
 ): Promise<PushResponse> {
   return new Promise((resolve, reject) => {
     // A signal of its own per request: many sends share the caller's, and each request listens on its signal.
-    const req = request(endpoint, { method: 'POST', headers, agent, signal: AbortSignal.any([signal]), timeout: timeoutMs }, (res) => {
+    // Push services speak HTTPS only; plain http is the development capture device on this
+    // service (subscriptions made through the API must be https).
+    const send = endpoint.startsWith('http:') ? plainRequest : request
+    const req = send(endpoint, { method: 'POST', headers, ...(send === request ? { agent } : {}), signal: AbortSignal.any([signal]), timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (chunk: Buffer) => {
