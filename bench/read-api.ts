@@ -1,7 +1,9 @@
 /**
  * Read API: GET /v1/notifications?limit=20 and GET /v1/notifications/unread-count for
  * random users, with 1,000,000 notifications in the table, 50 connections (autocannon).
- * Baseline, same run: a Fastify hello-world route answering from memory.
+ * Baseline, same run: a Fastify hello-world route answering from memory. Warm: 2,000 active
+ * users at random (the read cache holds them). Cold: a freshly started service, each of the
+ * 10,000 users asked once, so every answer comes from PostgreSQL, as when traffic is spread.
  * usage: npm run bench:read [-- --seconds 15]
  */
 import { spawn } from 'node:child_process'
@@ -30,12 +32,18 @@ const sign = createSigner({ key: JWT_SECRET, algorithm: 'HS256', expiresIn: 3_60
 const tokens = Array.from({ length: 2_000 }, () => `Bearer ${sign({ sub: `user-${Math.floor(Math.random() * USERS)}` })}`)
 const randomToken = () => tokens[Math.floor(Math.random() * tokens.length)]!
 
-async function load(url: string, path: string, withToken: boolean) {
+// Every user once, in order: no answer of the cold runs can come from the cache.
+const everyUser = Array.from({ length: USERS }, (_, u) => `Bearer ${sign({ sub: `user-${u}` })}`)
+let nextUser = 0
+const distinctToken = () => everyUser[nextUser++ % everyUser.length]!
+
+async function load(url: string, path: string, withToken: boolean, o: { amount?: number; token?: () => string } = {}) {
+  const token = o.token ?? randomToken
   const result = await autocannon({
     url,
     connections,
-    duration,
-    requests: [{ method: 'GET', path, setupRequest: (request) => (withToken ? { ...request, headers: { ...request.headers, authorization: randomToken() } } : request) }],
+    ...(o.amount ? { amount: o.amount } : { duration }),
+    requests: [{ method: 'GET', path, setupRequest: (request) => (withToken ? { ...request, headers: { ...request.headers, authorization: token() } } : request) }],
   })
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`)
   return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 }
@@ -74,7 +82,19 @@ const list = await load(serviceUrl, '/v1/notifications?limit=20', true)
 const count = await load(serviceUrl, '/v1/notifications/unread-count', true)
 const after = await cacheLookups()
 
+// Cold: a new process (empty cache), every user once per route.
 await svc.stop()
+const coldSvc = startBuiltService({ DATABASE_URL: scratch.url, EMAIL_DISPATCH: 'off', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' })
+await waitForReady(port, coldSvc)
+await load(serviceUrl, '/health/live', false, { amount: 2_000 }) // JIT warm-up without touching the cache
+const coldBaseline = await load(helloUrl, '/hello', false, { amount: USERS })
+const coldBefore = await cacheLookups()
+nextUser = 0
+const coldList = await load(serviceUrl, '/v1/notifications?limit=20', true, { amount: USERS, token: distinctToken })
+nextUser = 0
+const coldCount = await load(serviceUrl, '/v1/notifications/unread-count', true, { amount: USERS, token: distinctToken })
+const coldAfter = await cacheLookups()
+await coldSvc.stop()
 hello.kill()
 await scratch.drop()
 
@@ -86,9 +106,14 @@ await report(
     { figure: 'unread-count req/s', value: count.rps, unit: 'req/s', baseline: baseline.rps, target: '≥ 0.5 of baseline', met: count.rps / baseline.rps >= 0.5 },
     { figure: 'unread-count p99', value: count.p99, unit: 'ms', target: '≤ 25 ms', met: count.p99 <= 25 },
     { figure: 'hello-world p99', value: baseline.p99, unit: 'ms' },
+    { figure: 'cold: list (limit=20) req/s', value: coldList.rps, unit: 'req/s', baseline: coldBaseline.rps },
+    { figure: 'cold: list p99', value: coldList.p99, unit: 'ms' },
+    { figure: 'cold: unread-count req/s', value: coldCount.rps, unit: 'req/s', baseline: coldBaseline.rps },
+    { figure: 'cold: unread-count p99', value: coldCount.p99, unit: 'ms' },
   ],
   [
     `${connections} connections, ${duration} s each, ${tokens.length.toLocaleString('en')} active users picked at random (of ${USERS.toLocaleString('en')} with notifications); 1,000,000 notifications; load generator, service and PostgreSQL share 2 cores.`,
+    `Cold runs: ${USERS.toLocaleString('en')} requests per route on a freshly started service, each user once (cache hits: first pages ${coldAfter.pageHits - coldBefore.pageHits}, counts ${coldAfter.countHits - coldBefore.countHits}); baseline: hello-world for the same number of requests.`,
     `Read cache hit ratio during the measured runs: first pages ${ratio(after.pageHits - before.pageHits, after.pageMisses - before.pageMisses)}, unread counts ${ratio(after.countHits - before.countHits, after.countMisses - before.countMisses)} (no events arrive meanwhile; each new event drops its recipients' entries).`,
   ],
 )
