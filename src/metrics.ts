@@ -126,7 +126,26 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
-    brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),
+    // This is "the consumer is connected": it is 1 only once basic.consume is accepted, and 0
+    // again when the connection or the channel is lost, the broker cancels the consumer, or
+    // it stops; so no second gauge for the consumer.
+    brokerConnected: new Gauge({
+      name: 'bookit_broker_connected',
+      help: '1 while this instance consumes from AMQP_QUEUE (connected, subscribed), else 0; absent on an instance that does not consume (no AMQP_URL, or not a consumer).',
+      registers,
+    }),
+    amqpQueueMessages: new Gauge({
+      name: 'bookit_amqp_queue_messages',
+      help: 'Messages ready in a RabbitMQ queue (AMQP_QUEUE and its dead-letter queue <AMQP_QUEUE>.dlq), read at scrape time; unacknowledged ones are not counted. Absent for a queue the broker did not answer about within 1 s (broker away, queue missing).',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
+    amqpQueueConsumers: new Gauge({
+      name: 'bookit_amqp_queue_consumers',
+      help: 'Consumers on a RabbitMQ queue (all replicas), read at scrape time like bookit_amqp_queue_messages.',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
     amqpRedeliveries: new Counter({
       name: 'bookit_amqp_redeliveries_total',
       help: 'Messages the broker delivered again (x-delivery-count on quorum queues, the redelivered flag on classic ones).',

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import { type BookitEvent, parseEvent } from '../domain/events.js'
 import type { Metrics } from '../metrics.js'
 import type { EventIngestor } from './event-ingestor.js'
+import { type QueueDepth, QueueDepthReader } from './queue-depth.js'
 import { deadLetterQueue, declareTopology } from './queue-topology.js'
 import { type Culprit, splitFailing } from './split-failing.js'
 
@@ -39,6 +40,9 @@ interface Delivery {
  */
 const BATCHES_IN_FLIGHT = 2
 
+/** A scrape waits at most this long for the broker's queue counts, then goes on without them. */
+const QUEUE_DEPTH_TIMEOUT_MS = 1_000
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -59,6 +63,9 @@ const isLoginRefused = (err: unknown) => /ACCESS[-_]REFUSED|\b403\b/.test(String
  */
 export class AmqpConsumer {
   private connection: RecoveringChannelModel | undefined
+  /** The live connection under `connection`; undefined while it is down. */
+  private model: ChannelModel | undefined
+  private readonly depthReader: QueueDepthReader
   private channel: ConfirmChannel | undefined
   private consumerTag: string | undefined
   private buffer: Delivery[] = []
@@ -80,6 +87,7 @@ export class AmqpConsumer {
     // A part of the prefetch per batch: the broker keeps sending the next batch while the
     // ones in flight commit.
     this.batchLimit = Math.max(1, Math.ceil(o.prefetch / (BATCHES_IN_FLIGHT + 1)))
+    this.depthReader = new QueueDepthReader({ queues: [o.queue, deadLetterQueue(o.queue)], model: () => this.model, timeoutMs: QUEUE_DEPTH_TIMEOUT_MS })
   }
 
   get connected(): boolean {
@@ -99,6 +107,11 @@ export class AmqpConsumer {
     return `stalled: ${this.unsettled.size} waiting, nothing committed for ${Math.round(idleMs / 1000)}s`
   }
 
+  /** Messages waiting in AMQP_QUEUE and its dead-letter queue, as far as the broker answers now (nothing while it is away). */
+  queueDepths(): Promise<QueueDepth[]> {
+    return this.depthReader.read()
+  }
+
   async start(): Promise<void> {
     const { log } = this.o
     this.connection = await amqp.connect(this.o.url, {
@@ -116,6 +129,7 @@ export class AmqpConsumer {
     })
     this.connection.on('disconnect', (err: Error) => {
       log.warn({ err: err?.message }, 'broker connection lost; reconnecting')
+      this.model = undefined
       this.lostChannel()
     })
     this.connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) => log.info({ attempt, delayMs: delay }, 'broker reconnect scheduled'))
@@ -129,6 +143,18 @@ export class AmqpConsumer {
   }
 
   private async setup(model: ChannelModel): Promise<void> {
+    // amqplib listens for this connection's errors only once setup is done: one during setup
+    // (the connection lost half-way) would be thrown. Setup then fails, and it reconnects.
+    const onError = (err: Error) => this.o.log.warn({ err: err?.message }, 'broker connection lost during setup')
+    model.on('error', onError)
+    try {
+      await this.subscribe(model)
+    } finally {
+      model.removeListener('error', onError)
+    }
+  }
+
+  private async subscribe(model: ChannelModel): Promise<void> {
     const { exchange, queue, prefetch, log } = this.o
     this.loginRefused = false
     const channel = await model.createConfirmChannel()
@@ -154,6 +180,7 @@ export class AmqpConsumer {
     if (this.stopping) return
     const { consumerTag } = await channel.consume(queue, (message) => this.receive(channel, message), { noAck: false })
     this.consumerTag = consumerTag
+    this.model = model
     this.o.metrics.brokerConnected.set(1)
     log.info({ exchange, queue, prefetch }, 'consuming events from the broker')
   }
@@ -322,6 +349,7 @@ export class AmqpConsumer {
     const { channel, consumerTag } = this
     if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => {})
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    this.model = undefined
     await this.connection?.close().catch(() => {})
     this.lostChannel()
   }

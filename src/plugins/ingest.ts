@@ -45,6 +45,9 @@ export default fp<IngestPluginOptions>(
           })
         : undefined
     app.decorate('amqpConsumer', consumer)
+    // An instance that does not consume has no consumer to be disconnected: a 0 here would
+    // read as an outage on dashboards and alerts.
+    if (!consumer) app.metrics.registry.removeSingleMetric('bookit_broker_connected')
     if (consumer) {
       app.addHook('onReady', async () => consumer.start())
       // preClose: stop taking messages before the HTTP server and the database go away.

@@ -56,6 +56,15 @@ export default fp(
         metrics.databaseReadable.set(0)
         app.log.warn({ err }, 'could not read the delivery queues for metrics')
       }
+      // Read now rather than on a timer, so a value is never older than the scrape; a queue
+      // the broker does not answer about (away, or slower than 1 s) is left out, not repeated.
+      const depths = app.amqpConsumer ? await app.amqpConsumer.queueDepths() : []
+      metrics.amqpQueueMessages.reset()
+      metrics.amqpQueueConsumers.reset()
+      for (const { queue, messages, consumers } of depths) {
+        metrics.amqpQueueMessages.set({ queue }, messages)
+        metrics.amqpQueueConsumers.set({ queue }, consumers)
+      }
       reply.type(metrics.registry.contentType)
       return metrics.registry.metrics()
     })

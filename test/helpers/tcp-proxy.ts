@@ -3,7 +3,7 @@ import net, { type AddressInfo } from 'node:net'
 /**
  * A TCP proxy between the service and a real server (RabbitMQ, PostgreSQL) that a test
  * can cut: `drop()` kills every open connection, `refuse()` also turns new ones away
- * until `accept()`.
+ * until `accept()`, `stall()` leaves them open but silent.
  */
 export class TcpProxy {
   private server: net.Server | undefined
@@ -39,6 +39,14 @@ export class TcpProxy {
   drop(): void {
     for (const socket of this.sockets) socket.destroy()
     this.sockets.clear()
+  }
+
+  /** Stops forwarding on the open connections without closing them: the server seems to hang. */
+  stall(): void {
+    for (const socket of this.sockets) {
+      socket.unpipe()
+      socket.pause()
+    }
   }
 
   refuse(): void {
