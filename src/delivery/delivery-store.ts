@@ -25,8 +25,11 @@ export interface NewDelivery {
   deferralReason?: string
 }
 
-/** Writes planned deliveries; called inside the transaction that records their notification. */
-export async function insertDeliveries(trx: Transaction<Database> | Kysely<Database>, rows: NewDelivery[]): Promise<void> {
+/**
+ * Writes planned deliveries; called inside the transaction that records their notification.
+ * Due at once (`now`, the app's clock when it has one, else the database's) unless `notBefore` says later.
+ */
+export async function insertDeliveries(trx: Transaction<Database> | Kysely<Database>, rows: NewDelivery[], now?: Date): Promise<void> {
   if (rows.length === 0) return
   // One JSON document expanded by PostgreSQL: one statement and one parameter however large the batch.
   const json = JSON.stringify(
@@ -47,7 +50,7 @@ export async function insertDeliveries(trx: Transaction<Database> | Kysely<Datab
   )
   await sql`
     INSERT INTO deliveries (channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id, next_attempt_at, deferred_until, deferral_reason)
-    SELECT channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id, coalesce(not_before, now()), not_before, deferral_reason
+    SELECT channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id, coalesce(not_before, ${now?.toISOString() ?? null}::timestamptz, now()), not_before, deferral_reason
     FROM json_to_recordset(${json}::json) AS r(channel text, user_id text, destination text, notification_type text, notification_id uuid, template text, locale text, payload jsonb, event_source text, event_id text, not_before timestamptz, deferral_reason text)`.execute(trx)
 }
 

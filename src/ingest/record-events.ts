@@ -216,7 +216,8 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
     if (d.channel === 'push') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
   }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
-  await insertDeliveries(trx, deliveries)
+  // Due now by the app's clock when it has one (tests), else by the database's.
+  await insertDeliveries(trx, deliveries, o.clock ? now : undefined)
   await addToDigests(trx, digestEntries, now, o.digestDailyAt ?? '08:00', quietHours)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
