@@ -63,6 +63,12 @@ export interface BuildOptions {
   /** Fastify's requestTimeout and connectionTimeout (tests shorten them). */
   requestTimeoutMs?: number
   connectionTimeoutMs?: number
+  /**
+   * A clock of the app's own for time-based planning and for what is due (quiet hours,
+   * digests): tests move it instead of sleeping. Default: the system clock for planning,
+   * the database's for what is due.
+   */
+  clock?: () => Date
 }
 
 const VERSION = '0.1.0'
@@ -171,8 +177,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
-  await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
-  await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
+  await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true), clock: options.clock })
+  await app.register(ingest, { config, consume: workers && (options.consume ?? true), clock: options.clock })
   await app.register(retention, { config, run: workers })
 
   await app.register(healthRoutes)

@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { type VapidKeys, generateVapidKeys, vapidKeyProblem } from './delivery/web-push/vapid-keys.js'
 import ipaddr from 'ipaddr.js'
+import { isClockTime } from './domain/zoned-time.js'
 
 /** Thrown for any configuration the service cannot start with; one line per problem, each naming its variable. */
 export class ConfigError extends Error {
@@ -61,6 +62,8 @@ export interface Config {
   webhooks: WebhookConfig
   /** `undefined` means Web Push is off (production without VAPID keys). */
   webPush: WebPushConfig | undefined
+  /** Local time ("HH:MM", the admin's zone) at which daily digests are sent (DIGEST_DAILY_AT). */
+  digestDailyAt: string
 }
 
 export interface WebPushConfig extends VapidKeys {
@@ -127,6 +130,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw)
   if (value < min || value > max) fail(name, `must be between ${min} and ${max} (got ${value})`)
   return value
+}
+
+/** A local time of day as HH:MM (00:00 to 23:59). */
+function clockTime(env: Env, name: string, fallback: string): string {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  if (!isClockTime(raw)) fail(name, `must be a time of day as HH:MM, 00:00 to 23:59 (got "${raw}")`)
+  return raw
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -448,6 +459,7 @@ export function loadConfig(env: Env = process.env): Config {
     sms: check(() => smsConfig(env), undefined as unknown as SmsConfig),
     webhooks: check(() => webhookConfig(env, production), undefined as unknown as WebhookConfig),
     webPush: check(() => webPushConfig(env, production, dataDir, mailFrom), undefined),
+    digestDailyAt: check(() => clockTime(env, 'DIGEST_DAILY_AT', '08:00'), '08:00'),
     warnings: Object.freeze(warnings),
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -20,6 +20,8 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(config.jwt.algorithm, 'HS256', 'development gets a generated secret')
   t.equal(loadConfig({ DATA_DIR: '/tmp/bookit-config-test' }).jwt.algorithm === 'HS256' && (loadConfig({ DATA_DIR: '/tmp/bookit-config-test' }).jwt as { secret: string }).secret, (config.jwt as { secret: string }).secret, 'and keeps it between starts')
   // The real schedule, the waits the dispatcher itself would use, at their shortest.
+  t.equal(config.digestDailyAt, '08:00', 'DIGEST_DAILY_AT')
+  t.equal(loadConfig({ DATA_DIR: '/tmp/bookit-config-test', DIGEST_DAILY_AT: '06:30' }).digestDailyAt, '06:30')
   const schedule = retrySchedule(config.email, () => 0)
   t.equal(schedule.reduce((a, b) => a + b, 0), 24 * 3_600_000, 'default retries go on for EMAIL_GIVE_UP_AFTER (24 h), far past a 10-minute SMTP outage')
   t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '30m' }).email.giveUpAfterMs, 30 * 60_000)
@@ -35,6 +37,8 @@ t.test('each bad value stops the start with a line naming the variable', async (
     [{ DATABASE_URL: 'not a url' }, /^Invalid configuration: DATABASE_URL is not a valid URL/],
     [{ AMQP_URL: 'http://x' }, /^Invalid configuration: AMQP_URL must start with amqp:/],
     [{ SMTP_URL: 'ftp://x' }, /^Invalid configuration: SMTP_URL/],
+    [{ DIGEST_DAILY_AT: '8am' }, /^Invalid configuration: DIGEST_DAILY_AT must be a time of day as HH:MM, 00:00 to 23:59 \(got "8am"\)$/],
+    [{ DIGEST_DAILY_AT: '24:00' }, /^Invalid configuration: DIGEST_DAILY_AT must be a time of day as HH:MM/],
     [{ JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
     [{ JWT_PUBLIC_KEY: 'nope' }, /^Invalid configuration: JWT_SECRET and JWT_PUBLIC_KEY are both set/],
     [{ JWT_SECRET: '', JWT_PUBLIC_KEY: 'nope' }, /^Invalid configuration: JWT_PUBLIC_KEY must be a PEM public key/],

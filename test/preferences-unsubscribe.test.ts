@@ -22,9 +22,9 @@ t.test('preferences: all on by default; a partial PUT answers the full map', asy
   t.same(initial.json(), {
     welcome: { email: true, inApp: true, push: true, sms: false },
     booking_confirmed: { email: true, inApp: true, push: true, sms: false },
-    hall_booking_created: { email: true, inApp: true, push: true, sms: false },
+    hall_booking_created: { email: true, inApp: true, push: true, sms: false, digest: 'off' },
     booking_cancelled: { email: true, inApp: true, push: true, sms: true },
-    hall_booking_cancelled: { email: true, inApp: true, push: true, sms: false },
+    hall_booking_cancelled: { email: true, inApp: true, push: true, sms: false, digest: 'off' },
   })
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: auth(app, 'p-1'), payload: { booking_confirmed: { email: false }, hall_booking_created: { inApp: false } } })
   t.equal(put.statusCode, 200)

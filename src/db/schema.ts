@@ -16,6 +16,9 @@ export interface Database {
   booking_states: BookingStateTable
   webhook_endpoints: WebhookEndpointTable
   sms_messages: SmsMessageTable
+  quiet_hours: QuietHoursTable
+  digest_preferences: DigestPreferenceTable
+  digest_items: DigestItemTable
 }
 
 /** Set by a column default when not given. */
@@ -72,6 +75,11 @@ export interface DeliveryTable {
   sent_at: NullableTimestamp
   event_source: string
   event_id: string
+  /** Set when quiet hours (or a digest window) planned it later than now: until when, and why. */
+  deferred_until: NullableTimestamp
+  deferral_reason: ColumnType<string | null, string | null | undefined, string | null>
+  /** A digest email's window (`hourly:<start>`); unique per user. */
+  digest_window: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type DeliveryRow = Selectable<DeliveryTable>
 
@@ -180,4 +188,32 @@ export interface BookingStateTable {
   cancelled_at: NullableTimestamp
   last_event_time: NullableTimestamp
   updated_at: Timestamp
+}
+
+/** Local wall-clock times "HH:MM"; ends_at before starts_at spans midnight. */
+export interface QuietHoursTable {
+  user_id: string
+  starts_at: string
+  ends_at: string
+  updated_at: Timestamp
+}
+
+/** A hall admin's digest cadence per type; no row means off. */
+export interface DigestPreferenceTable {
+  user_id: string
+  type: string
+  cadence: 'hourly' | 'daily'
+  updated_at: Timestamp
+}
+
+export interface DigestItemTable {
+  id: Generated<number>
+  digest_id: string
+  booking_id: string
+  kind: string
+  event_time: Timestamp
+  details: JSONColumnType<Record<string, unknown>, string, string>
+  event_source: string
+  event_id: string
+  created_at: Timestamp
 }

@@ -32,6 +32,8 @@ export interface ChannelDispatcherOptions {
   log: Logger
   /** While events are being ingested in a burst: no new claims before this time (ms since epoch). */
   ingestBurstUntil?: () => number
+  /** What is due and what has expired are judged by this clock when given (tests move it); else the database's and the system's. */
+  clock?: () => Date
 }
 
 /** However long a burst lasts, one window of deliveries goes out at least this often. */
@@ -151,7 +153,7 @@ export class ChannelDispatcher {
         let drained = false
         if (hold <= 0 && room >= window / 2 && holder) {
           await this.recordSent()
-          const batch = await claimDueDeliveries(this.o.db, this.o.channel.name, room, this.o.settings.leaseMs, holder)
+          const batch = await claimDueDeliveries(this.o.db, this.o.channel.name, room, this.o.settings.leaseMs, holder, this.o.clock?.())
           drained = batch.length < room
           const signal = this.fence.signal
           for (const row of batch) {
@@ -199,7 +201,7 @@ export class ChannelDispatcher {
     const claim = { id: row.id, token: row.claim_token }
     const { metrics, log } = this.o
     try {
-      if (hasExpired(row, Date.now())) {
+      if (hasExpired(row, this.o.clock?.().getTime() ?? Date.now())) {
         countDelivery(metrics, 'expired', this.name, row.template)
         await markFinal(this.o.db, claim, 'expired', 'expired: no longer relevant (its booking has ended)')
         return

@@ -20,6 +20,8 @@ export interface DeliveryPipelineOptions {
   livenessTimeoutMs: number
   metrics: Metrics
   log: Logger
+  /** The app's own clock for what is due, when it has one (tests move it); else the database's. */
+  clock?: () => Date
 }
 
 /**
@@ -47,7 +49,7 @@ export class DeliveryPipeline {
     for (const channel of o.channels) {
       this.dispatchers.set(
         channel.name,
-        new ChannelDispatcher({ channel, db: o.db, settings: o.settings, holder: this.liveness, metrics: o.metrics, log: o.log, ingestBurstUntil: () => this.burstUntil }),
+        new ChannelDispatcher({ channel, db: o.db, settings: o.settings, holder: this.liveness, metrics: o.metrics, log: o.log, ingestBurstUntil: () => this.burstUntil, clock: o.clock }),
       )
     }
   }

@@ -20,10 +20,16 @@ export interface NewDelivery {
   payload: Record<string, unknown>
   eventSource: string
   eventId: string
+  /** Not sent before this instant (ISO), e.g. the end of the recipient's quiet hours; with its reason for operators. */
+  notBefore?: string
+  deferralReason?: string
 }
 
-/** Writes planned deliveries; called inside the transaction that records their notification. */
-export async function insertDeliveries(trx: Transaction<Database> | Kysely<Database>, rows: NewDelivery[]): Promise<void> {
+/**
+ * Writes planned deliveries; called inside the transaction that records their notification.
+ * Due at once (`now`, the app's clock when it has one, else the database's) unless `notBefore` says later.
+ */
+export async function insertDeliveries(trx: Transaction<Database> | Kysely<Database>, rows: NewDelivery[], now?: Date): Promise<void> {
   if (rows.length === 0) return
   // One JSON document expanded by PostgreSQL: one statement and one parameter however large the batch.
   const json = JSON.stringify(
@@ -38,12 +44,14 @@ export async function insertDeliveries(trx: Transaction<Database> | Kysely<Datab
       payload: r.payload,
       event_source: r.eventSource,
       event_id: r.eventId,
+      not_before: r.notBefore ?? null,
+      deferral_reason: r.deferralReason ?? null,
     })),
   )
   await sql`
-    INSERT INTO deliveries (channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id)
-    SELECT channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id
-    FROM json_to_recordset(${json}::json) AS r(channel text, user_id text, destination text, notification_type text, notification_id uuid, template text, locale text, payload jsonb, event_source text, event_id text)`.execute(trx)
+    INSERT INTO deliveries (channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id, next_attempt_at, deferred_until, deferral_reason)
+    SELECT channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id, coalesce(not_before, ${now?.toISOString() ?? null}::timestamptz, now()), not_before, deferral_reason
+    FROM json_to_recordset(${json}::json) AS r(channel text, user_id text, destination text, notification_type text, notification_id uuid, template text, locale text, payload jsonb, event_source text, event_id text, not_before timestamptz, deferral_reason text)`.execute(trx)
 }
 
 /**
@@ -52,18 +60,20 @@ export async function insertDeliveries(trx: Transaction<Database> | Kysely<Datab
  * stuck-work bound (next_attempt_at pushed forward) returns it if the holder is alive but
  * never finishes. A dead holder's claims are released before this (releaseOrphanedClaims).
  */
-export async function claimDueDeliveries(db: Kysely<Database>, channel: ChannelName, limit: number, stuckAfterMs: number, instanceId: string): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: Kysely<Database>, channel: ChannelName, limit: number, stuckAfterMs: number, instanceId: string, now?: Date): Promise<ClaimedDelivery[]> {
+  // The database's clock, unless the app runs on a clock of its own (tests move it forward).
+  const clock = now ? sql`${now.toISOString()}::timestamptz` : sql`now()`
   const { rows } = await sql<ClaimedDelivery>`
     UPDATE deliveries d
     SET attempts = d.attempts + 1,
-        next_attempt_at = now() + make_interval(secs => ${stuckAfterMs / 1000}),
+        next_attempt_at = greatest(now(), ${clock}) + make_interval(secs => ${stuckAfterMs / 1000}),
         claimed_by = ${instanceId}::uuid,
         -- One fresh token per claim round, not per row: a row claimed again gets another.
         claim_token = ${randomUUID()}::uuid,
         updated_at = now()
     FROM (
       SELECT id FROM deliveries
-      WHERE channel = ${channel} AND status = 'pending' AND next_attempt_at <= now()
+      WHERE channel = ${channel} AND status = 'pending' AND next_attempt_at <= ${clock}
       ORDER BY next_attempt_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
@@ -170,6 +180,8 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryListF
       'd.sent_at',
       'd.event_source',
       'd.event_id',
+      'd.deferred_until',
+      'd.deferral_reason',
     ])
     .orderBy('d.created_at', 'desc')
     .orderBy('d.id', 'desc')

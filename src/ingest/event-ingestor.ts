@@ -27,13 +27,17 @@ export interface EventIngestorOptions {
   onNotificationsCreated?: (userIds: Set<string>) => void
   /** What an event produces; tests put a throwing step here to make an event fail in planning. */
   plan?: RecordOptions['plan']
+  /** The clock quiet hours and digest windows are read with (tests move it), and the daily digest's local time. */
+  clock?: RecordOptions['clock']
+  digestDailyAt?: RecordOptions['digestDailyAt']
 }
 
 export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
   const { metrics } = o
+  const recordOptions: RecordOptions = { plan: o.plan, clock: o.clock, digestDailyAt: o.digestDailyAt }
   return {
     async ingest(events, transport, receivedAt) {
-      const result = await recordEvents(o.db, events, { plan: o.plan })
+      const result = await recordEvents(o.db, events, recordOptions)
       const now = performance.now()
       for (const at of receivedAt) metrics.eventProcessingSeconds.observe({ transport }, (now - at) / 1000)
       metrics.ingestBatchSize.observe(events.length)
@@ -50,7 +54,7 @@ export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
       )
       return result
     },
-    probe: (events) => tryRecordEvents(o.db, events, { plan: o.plan }),
+    probe: (events) => tryRecordEvents(o.db, events, recordOptions),
     countRejected(type, transport, outcome) {
       metrics.eventsReceived.inc({ type: EVENT_TYPE_LABELS.has(type) ? type : 'unknown', transport, outcome })
     },

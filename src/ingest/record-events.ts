@@ -4,8 +4,11 @@ import type { BookitEvent } from '../domain/events.js'
 import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent } from '../domain/booking-order.js'
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
-import { type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
-import { disabledChannels } from '../notifications/preference-store.js'
+import { type PlannedDelivery, type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
+import { digestCadences, digestKey, disabledChannels, quietHoursOf } from '../notifications/preference-store.js'
+import { quietHoursDeferral, recipientZone } from '../domain/quiet-hours.js'
+import { DIGEST_KIND } from '../domain/digest.js'
+import { type DigestEntry, addToDigests } from '../scheduler/digest-store.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -94,9 +97,41 @@ async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent
   return silenced.size === 0 ? events : events.filter((e) => !silenced.has(e as BookingEvent))
 }
 
+/** A hall-admin email as a digest line: what the line shows is taken from the event now. */
+function digestEntry(event: Exclude<BookitEvent, { type: 'user.created' }>, d: PlannedDelivery, cadence: 'hourly' | 'daily', zone: string, now: Date, sourced: { eventSource: string; eventId: string }): DigestEntry {
+  const { booking, hall, user } = event.data
+  const cancellation = 'cancellation' in event.data ? event.data.cancellation : undefined
+  const recipient = (d.payload.recipient as DigestEntry['recipient'] | undefined) ?? { id: d.userId, name: '', email: d.destination }
+  return {
+    userId: d.userId,
+    destination: d.destination,
+    locale: d.locale,
+    recipient,
+    notificationType: d.notificationType,
+    cadence,
+    zone,
+    line: {
+      bookingId: booking.id,
+      kind: DIGEST_KIND[d.notificationType]!,
+      eventTime: event.time ?? now.toISOString(),
+      details: {
+        booking: { id: booking.id, title: booking.title, startsAt: booking.startsAt, endsAt: booking.endsAt, ...(booking.reference ? { reference: booking.reference } : {}) },
+        hall: { id: hall.id, name: hall.name, ...(hall.timeZone ? { timeZone: hall.timeZone } : {}) },
+        booker: { name: user.name },
+        ...(cancellation?.reason ? { reason: cancellation.reason } : {}),
+      },
+    },
+    ...sourced,
+  }
+}
+
 export interface RecordOptions {
   /** What an event produces; the domain's `planEffects` unless a test puts a failing step in its place. */
   plan?: typeof planEffects
+  /** Now, for quiet hours and digest windows (default: the system clock). */
+  clock?: () => Date
+  /** Local time of the daily digest, "HH:MM" (DIGEST_DAILY_AT). */
+  digestDailyAt?: string
 }
 
 /** Thrown to roll back a trial run; never leaves this module. */
@@ -153,12 +188,26 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const recipients = producing.flatMap(recipientIds)
   const disabled = await disabledChannels(trx, recipients)
   const subscriptions = await pushSubscriptionIds(trx, recipients)
+  const quietHours = await quietHoursOf(trx, recipients)
+  const digests = await digestCadences(trx, recipients)
+  const now = (o.clock ?? (() => new Date()))()
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
+  const digestEntries: DigestEntry[] = []
   for (const event of producing) {
     const effects = plan(event, disabled, subscriptions)
     for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
-    for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
+    for (const d of effects.deliveries) {
+      const sourced = { eventSource: event.source, eventId: event.id }
+      // A hall admin who takes a digest gets this email as a line of it, not on its own.
+      const cadence = d.channel === 'email' ? digests.get(digestKey(d.userId, d.notificationType)) : undefined
+      if (cadence && DIGEST_KIND[d.notificationType] && event.type !== 'user.created') {
+        digestEntries.push(digestEntry(event, d, cadence, recipientZone(event, d.userId), now, sourced))
+        continue
+      }
+      const deferral = quietHoursDeferral(event, d, quietHours.get(d.userId), now)
+      deliveries.push({ ...d, ...sourced, ...(deferral ? { notBefore: deferral.until.toISOString(), deferralReason: deferral.reason } : {}) })
+    }
   }
   const inserted = await insertNotifications(trx, notifications)
   // A push names its notification (the service worker passes the id on when it is opened).
@@ -167,7 +216,9 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
     if (d.channel === 'push') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
   }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
-  await insertDeliveries(trx, deliveries)
+  // Due now by the app's clock when it has one (tests), else by the database's.
+  await insertDeliveries(trx, deliveries, o.clock ? now : undefined)
+  await addToDigests(trx, digestEntries, now, o.digestDailyAt ?? '08:00', quietHours)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
 }

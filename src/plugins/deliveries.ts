@@ -17,11 +17,13 @@ export interface DeliveriesPluginOptions {
   config: AppConfig
   /** Whether this instance sends deliveries; an API-only replica can leave it to others. */
   send: boolean
+  /** The app's clock, when it has one of its own (tests); else the database decides what is due. */
+  clock?: () => Date
 }
 
 /** The delivery pipeline with every registered channel; sends only where `send` is on. */
 export default fp<DeliveriesPluginOptions>(
-  async (app, { config, send }) => {
+  async (app, { config, send, clock }) => {
     const log = app.log.child({ component: 'delivery' })
     const channels = CHANNEL_FACTORIES.map((create) => create({ config, db: app.db, log, metrics: app.metrics }))
     const pipeline = new DeliveryPipeline({
@@ -32,6 +34,7 @@ export default fp<DeliveriesPluginOptions>(
       livenessTimeoutMs: config.email.livenessTimeoutMs,
       metrics: app.metrics,
       log,
+      clock,
     })
     app.decorate('deliveries', pipeline)
     app.decorate('emailRenderer', (pipeline.channel('email') as EmailChannel).renderer)

@@ -15,10 +15,12 @@ export interface IngestPluginOptions {
   config: Config
   /** Whether this instance consumes from the broker (when one is configured). */
   consume: boolean
+  /** Now, for quiet hours and digest windows (default: the system clock). */
+  clock?: () => Date
 }
 
 export default fp<IngestPluginOptions>(
-  async (app, { config, consume }) => {
+  async (app, { config, consume, clock }) => {
     const ingestor = createEventIngestor({
       db: app.db,
       metrics: app.metrics,
@@ -26,6 +28,8 @@ export default fp<IngestPluginOptions>(
       onEmailsQueued: (batchEvents) => app.deliveries.afterIngest(batchEvents),
       // Before HTTP ingest answers: a client that reads right after sees the new count.
       onNotificationsCreated: (userIds) => app.readCache.invalidate(userIds),
+      clock,
+      digestDailyAt: config.digestDailyAt,
     })
     app.decorate('ingestor', ingestor)
 

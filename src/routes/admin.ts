@@ -48,6 +48,8 @@ const Delivery = Type.Object({
   notificationId: NullableString({ format: 'uuid' }),
   providerId: NullableString({ description: "The provider's id for the accepted message" }),
   heldBy: { ...Holder, description: 'The instance whose claim this pending delivery is under, if any' },
+  deferredUntil: NullableString({ format: 'date-time', description: "Planned for later than it was created: the end of the recipient's quiet hours, or a digest's window end" }),
+  deferralReason: NullableString({ description: 'Why it was planned for later, e.g. "quiet hours 22:00-07:00 (Europe/Berlin)" or "daily digest"' }),
   ...common,
 })
 
@@ -82,6 +84,8 @@ const toDelivery = (row: Row) => ({
   notificationId: row.notification_id,
   providerId: row.provider_id,
   heldBy: row.status === 'pending' && row.claimed_by ? { instanceId: row.claimed_by, host: row.holder_host ?? null, pid: row.holder_pid ?? null } : null,
+  deferredUntil: row.deferred_until ? iso(row.deferred_until) : null,
+  deferralReason: row.deferral_reason,
   ...times(row),
 })
 

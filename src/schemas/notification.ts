@@ -2,6 +2,7 @@ import Type, { type TSchema } from 'typebox'
 import { NOTIFICATION_CATEGORIES, type NotificationCategory } from '../domain/notification-links.js'
 import { NOTIFICATION_TYPES, type NotificationType } from '../domain/notification-types.js'
 import { NullableString } from './common.js'
+import { DIGEST_CADENCES, type DigestCadence, isHallAdminType } from '../domain/digest.js'
 
 export const NotificationTypeSchema = Type.Union(NOTIFICATION_TYPES.map((t) => Type.Literal(t)), { description: 'In-app notification type' })
 export const NotificationCategorySchema = Type.Unsafe<NotificationCategory>({ type: 'string', enum: [...NOTIFICATION_CATEGORIES], description: 'booking, account or announcement (derived from the type)' })
@@ -107,13 +108,31 @@ const ChannelPreference = Type.Object({
   push: Type.Boolean({ description: 'Web Push to every subscribed browser (default on)' }),
   sms: Type.Boolean({ description: 'A text message when a phone number is known (default off, except booking_cancelled)' }),
 })
+const Digest = Type.Unsafe<DigestCadence>({
+  type: 'string',
+  enum: [...DIGEST_CADENCES],
+  description: 'Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off',
+})
+const HallAdminPreference = Type.Object({ ...ChannelPreference.properties, digest: Digest })
 const ChannelPreferenceChange = Type.Object(
-  { email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()) },
+  { email: Type.Optional(Type.Boolean()), inApp: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()), digest: Type.Optional(Digest) },
   { additionalProperties: false },
 )
 
-export const Preferences = Type.Object(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, ChannelPreference])), { description: 'Every in-app type with its channels' })
+export const Preferences = Type.Object(Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, isHallAdminType(t) ? HallAdminPreference : ChannelPreference])), { description: 'Every in-app type with its channels' })
 export const PreferenceChanges = Type.Object(
   Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, Type.Optional(ChannelPreferenceChange)])),
   { additionalProperties: false, description: 'A partial map: only the named types and channels change' },
+)
+
+const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time of day, HH:MM (24-hour)' })
+export const QuietHours = Type.Union(
+  [
+    Type.Object(
+      { start: { ...ClockTime, examples: ['22:00'] }, end: { ...ClockTime, examples: ['07:00'] } },
+      { additionalProperties: false, description: 'From start to end in your own time zone (an end before the start spans midnight)' },
+    ),
+    Type.Null(),
+  ],
+  { description: 'Quiet hours, or null for none' },
 )

@@ -1369,6 +1369,11 @@ export interface paths {
                                 push: boolean;
                                 /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
+                                /**
+                                 * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                                 * @enum {string}
+                                 */
+                                digest: "off" | "hourly" | "daily";
                             };
                             booking_cancelled: {
                                 email: boolean;
@@ -1385,6 +1390,11 @@ export interface paths {
                                 push: boolean;
                                 /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
+                                /**
+                                 * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                                 * @enum {string}
+                                 */
+                                digest: "off" | "hourly" | "daily";
                             };
                         };
                     };
@@ -1429,30 +1439,55 @@ export interface paths {
                             inApp?: boolean;
                             push?: boolean;
                             sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
                         };
                         booking_confirmed?: {
                             email?: boolean;
                             inApp?: boolean;
                             push?: boolean;
                             sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
                         };
                         hall_booking_created?: {
                             email?: boolean;
                             inApp?: boolean;
                             push?: boolean;
                             sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
                         };
                         booking_cancelled?: {
                             email?: boolean;
                             inApp?: boolean;
                             push?: boolean;
                             sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
                         };
                         hall_booking_cancelled?: {
                             email?: boolean;
                             inApp?: boolean;
                             push?: boolean;
                             sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
                         };
                     };
                 };
@@ -1488,6 +1523,11 @@ export interface paths {
                                 push: boolean;
                                 /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
+                                /**
+                                 * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                                 * @enum {string}
+                                 */
+                                digest: "off" | "hourly" | "daily";
                             };
                             booking_cancelled: {
                                 email: boolean;
@@ -1504,8 +1544,155 @@ export interface paths {
                                 push: boolean;
                                 /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
+                                /**
+                                 * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                                 * @enum {string}
+                                 */
+                                digest: "off" | "hourly" | "daily";
                             };
                         };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/preferences/quiet-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's quiet hours, or null */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Quiet hours, or null for none */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description Local time of day, HH:MM (24-hour)
+                             * @example 22:00
+                             */
+                            start: string;
+                            /**
+                             * @description Local time of day, HH:MM (24-hour)
+                             * @example 07:00
+                             */
+                            end: string;
+                        } | null;
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set the caller's quiet hours (null clears them); answers what is now set
+         * @description Email, push and SMS that are not urgent wait until the quiet hours end, read in your own time zone (else the hall's for booking messages, else UTC); in-app notifications are never held. A cancellation or change less than 24 h before the start goes at once.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Quiet hours, or null for none */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Local time of day, HH:MM (24-hour)
+                         * @example 22:00
+                         */
+                        start: string;
+                        /**
+                         * @description Local time of day, HH:MM (24-hour)
+                         * @example 07:00
+                         */
+                        end: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Quiet hours, or null for none */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description Local time of day, HH:MM (24-hour)
+                             * @example 22:00
+                             */
+                            start: string;
+                            /**
+                             * @description Local time of day, HH:MM (24-hour)
+                             * @example 07:00
+                             */
+                            end: string;
+                        } | null;
                     };
                 };
                 /** @description Invalid input; the message says what is wrong */
@@ -2160,6 +2347,13 @@ export interface paths {
                                     host: string | null;
                                     pid: number | null;
                                 } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description Planned for later than it was created: the end of the recipient's quiet hours, or a digest's window end
+                                 */
+                                deferredUntil: string | null;
+                                /** @description Why it was planned for later, e.g. "quiet hours 22:00-07:00 (Europe/Berlin)" or "daily digest" */
+                                deferralReason: string | null;
                                 template: string;
                                 locale: string;
                                 status: "pending" | "sent" | "failed" | "expired";
@@ -2277,6 +2471,13 @@ export interface paths {
                                 host: string | null;
                                 pid: number | null;
                             } | null;
+                            /**
+                             * Format: date-time
+                             * @description Planned for later than it was created: the end of the recipient's quiet hours, or a digest's window end
+                             */
+                            deferredUntil: string | null;
+                            /** @description Why it was planned for later, e.g. "quiet hours 22:00-07:00 (Europe/Berlin)" or "daily digest" */
+                            deferralReason: string | null;
                             template: string;
                             locale: string;
                             status: "pending" | "sent" | "failed" | "expired";

@@ -5,6 +5,8 @@ import { type EmailRenderer, createEmailRenderer } from '../../email/render-emai
 import { createUnsubscribeToken } from '../../email/unsubscribe-token.js'
 import { templatesDir } from '../../paths.js'
 import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.js'
+import { DIGEST_TEMPLATE } from '../../domain/digest.js'
+import { digestPayload } from './digest-payload.js'
 
 /** Errors that say the SMTP server could not be reached at all, as opposed to a reply about one email. */
 const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EGREETING'])
@@ -71,6 +73,15 @@ export function createEmailChannel(deps: ChannelDeps & { transport?: MailTranspo
     compose,
     async send(job, signal) {
       let message: OutgoingEmail
+      if (job.template === DIGEST_TEMPLATE) {
+        // A digest renders the lines its window holds now that it is claimed; a database
+        // that cannot be read is a reason to try again, not a broken template.
+        try {
+          job = { ...job, payload: await digestPayload(deps.db, job) }
+        } catch (err) {
+          return { kind: 'retry', error: `digest lines could not be read: ${describeError(err)}` }
+        }
+      }
       try {
         message = compose(job)
       } catch (err) {
