@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import t from 'tap'
 import { quietHoursDeferral, quietHoursEnd, recipientZone } from '../src/domain/quiet-hours.js'
 import { localParts, localTimeToInstant } from '../src/domain/zoned-time.js'
@@ -115,6 +116,13 @@ t.test('an email in quiet hours waits until they end in the user\'s zone, then g
   t.match(smtp.received.slice(sent).find((m) => m.to === 'quiet@example.com')?.parsed.subject, /cancel/i, 'the urgent one is the cancellation')
   const waiting = await app.db.selectFrom('deliveries').select(['status', 'attempts']).where('event_id', 'in', [deferred.id, lateAnyway.id]).execute()
   t.same(waiting, [{ status: 'pending', attempts: 0 }, { status: 'pending', attempts: 0 }], 'not tried while quiet')
+  // Held on purpose is not stuck: the oldest-pending gauge (and its alert) ignores them until
+  // due. Made two hours old here, as they would be by the end of a night.
+  await sql`UPDATE deliveries SET created_at = created_at - interval '2 hours' WHERE event_id IN (${deferred.id}, ${lateAnyway.id})`.execute(app.db)
+  const metrics = (await app.inject({ url: '/metrics' })).body
+  t.match(metrics, /^bookit_deliveries_pending\{channel="email"\} [1-9]/m, 'they count as pending')
+  const oldest = Number(/^bookit_delivery_oldest_pending_age_seconds\{channel="email"\} (\S+)$/m.exec(metrics)?.[1])
+  t.ok(oldest < 3600, `but not as waiting past their time (oldest pending: ${oldest} s)`)
 
   now = new Date('2026-12-02T01:30:01Z')
   app.deliveries.wake()

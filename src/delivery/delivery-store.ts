@@ -134,13 +134,21 @@ export async function requeueDelivery(db: Kysely<Database>, id: string, channel?
   return query.returningAll().executeTakeFirst()
 }
 
-/** Queue depth and the oldest waiting delivery's age, per channel. */
+/**
+ * Queue depth and the oldest waiting delivery's age, per channel. A delivery held on purpose
+ * (quiet hours, a digest's window) waits from the moment it was due, not from its creation:
+ * otherwise every night's quiet hours would look like a stuck queue to the alert rules.
+ */
 export async function pendingStats(db: Kysely<Database>): Promise<{ channel: ChannelName; pending: number; oldestAgeSeconds: number }[]> {
   const rows = await db
     .selectFrom('deliveries')
     .where('status', '=', 'pending')
     .groupBy('channel')
-    .select(['channel', sql<number>`count(*)::int`.as('pending'), sql<number>`coalesce(extract(epoch from now() - min(created_at)), 0)::float8`.as('oldest')])
+    .select([
+      'channel',
+      sql<number>`count(*)::int`.as('pending'),
+      sql<number>`coalesce(extract(epoch from now() - min(coalesce(deferred_until, created_at)) FILTER (WHERE deferred_until IS NULL OR deferred_until <= now())), 0)::float8`.as('oldest'),
+    ])
     .execute()
   return rows.map((r) => ({ channel: r.channel, pending: r.pending, oldestAgeSeconds: r.oldest }))
 }
