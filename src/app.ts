@@ -22,9 +22,11 @@ import ingest from './plugins/ingest.js'
 import retention from './plugins/retention.js'
 import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
+import emailTemplates from './plugins/email-templates.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
+import adminTemplateRoutes from './routes/admin-templates.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import eventRoutes from './routes/events.js'
@@ -150,6 +152,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
         { name: 'unsubscribe', description: 'One-click unsubscribe from email links' },
         { name: 'events', description: 'Event ingest over HTTP' },
         { name: 'operators', description: 'Email delivery, for operators' },
+        { name: 'templates', description: 'Email templates edited by operators: drafts, versions, preview' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
       ],
     },
@@ -170,6 +173,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
+  await app.register(emailTemplates, { config, listen: workers })
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
   await app.register(retention, { config, run: workers })
@@ -183,6 +187,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
+  await app.register(adminTemplateRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {

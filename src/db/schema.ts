@@ -16,6 +16,8 @@ export interface Database {
   booking_states: BookingStateTable
   webhook_endpoints: WebhookEndpointTable
   sms_messages: SmsMessageTable
+  template_versions: TemplateVersionTable
+  template_drafts: TemplateDraftTable
 }
 
 /** Set by a column default when not given. */
@@ -72,6 +74,8 @@ export interface DeliveryTable {
   sent_at: NullableTimestamp
   event_source: string
   event_id: string
+  /** The template version it was rendered from; null = the file default. */
+  template_version: ColumnType<number | null, number | null | undefined, number | null>
 }
 export type DeliveryRow = Selectable<DeliveryTable>
 
@@ -181,3 +185,29 @@ export interface BookingStateTable {
   last_event_time: NullableTimestamp
   updated_at: Timestamp
 }
+
+/** Immutable published templates; all three texts null = back to the file default. */
+export interface TemplateVersionTable {
+  template: string
+  locale: string
+  version: number
+  subject: string | null
+  html: string | null
+  text: string | null
+  restored_from: number | null
+  created_by: string
+  created_at: Timestamp
+}
+export type TemplateVersionRow = Selectable<TemplateVersionTable>
+
+export interface TemplateDraftTable {
+  template: string
+  locale: string
+  subject: string
+  html: string
+  text: string
+  based_on: number
+  updated_by: string
+  updated_at: Timestamp
+}
+export type TemplateDraftRow = Selectable<TemplateDraftTable>
