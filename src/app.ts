@@ -173,7 +173,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
-  await app.register(emailTemplates, { config, listen: workers })
+  await app.register(emailTemplates, { config, follow: workers })
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
   await app.register(retention, { config, run: workers })

@@ -13,13 +13,13 @@ declare module 'fastify' {
 
 export interface EmailTemplatesPluginOptions {
   config: AppConfig
-  /** Follow publishes made on other replicas (LISTEN); off for tooling. */
-  listen: boolean
+  /** Load the published versions and follow publishes on every replica (LISTEN); off for tooling, which renders from the files and runs no query. */
+  follow: boolean
 }
 
 /** The renderer every email goes through, and this replica's cache of the published template versions. */
 export default fp<EmailTemplatesPluginOptions>(
-  async (app, { config, listen }) => {
+  async (app, { config, follow }) => {
     const published = new PublishedTemplates({
       db: app.db,
       databaseUrl: config.databaseUrl,
@@ -29,7 +29,7 @@ export default fp<EmailTemplatesPluginOptions>(
     const renderer = createEmailRenderer(templatesDir, published)
     app.decorate('emailTemplates', { renderer, published })
     // Before the deliveries start (their onReady comes later): no email renders from a cold cache.
-    app.addHook('onReady', async () => published.start(listen))
+    if (follow) app.addHook('onReady', async () => published.start(true))
     app.addHook('onClose', async () => published.stop())
   },
   { name: 'email-templates', dependencies: ['database'] },
