@@ -25,6 +25,7 @@ import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
 import adminPageRoute from './routes/admin-page.js'
+import adminStatsRoutes from './routes/admin-stats.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
@@ -184,6 +185,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
+  await app.register(adminStatsRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   await app.register(adminPageRoute)
   // Development only: test and staging instances answer like production.

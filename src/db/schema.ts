@@ -16,6 +16,7 @@ export interface Database {
   booking_states: BookingStateTable
   webhook_endpoints: WebhookEndpointTable
   sms_messages: SmsMessageTable
+  stats_buckets: StatsBucketTable
 }
 
 /** Set by a column default when not given. */
@@ -180,4 +181,23 @@ export interface BookingStateTable {
   cancelled_at: NullableTimestamp
   last_event_time: NullableTimestamp
   updated_at: Timestamp
+}
+
+/**
+ * Statistics rollups, written only by the triggers of the stats-buckets migration: counters
+ * and duration histograms (counts per bin of domain/duration-bins.ts) per hour and per day.
+ */
+export interface StatsBucketTable {
+  granularity: 'hour' | 'day'
+  bucket: Date
+  type: string
+  /** in_app, email, push, sms, webhook */
+  channel: string
+  created: ColumnType<string, never, never>
+  sent: ColumnType<string, never, never>
+  failed: ColumnType<string, never, never>
+  read: ColumnType<string, never, never>
+  unsubscribed: ColumnType<string, never, never>
+  delivery_ms: ColumnType<number[] | null, never, never>
+  read_ms: ColumnType<number[] | null, never, never>
 }
