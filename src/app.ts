@@ -25,6 +25,8 @@ import deliveries from './plugins/deliveries.js'
 import emailTemplates from './plugins/email-templates.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import adminPageRoute from './routes/admin-page.js'
+import adminStatsRoutes from './routes/admin-stats.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import adminTemplateRoutes from './routes/admin-templates.js'
 import clientAssetRoutes from './routes/client-assets.js'
@@ -188,7 +190,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
   await app.register(adminTemplateRoutes)
+  await app.register(adminStatsRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
+  await app.register(adminPageRoute)
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })

@@ -116,6 +116,8 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/admin/templates/{name}/{locale}/versions/{n}/restore', url: `${template}/versions/0/restore`, headers: operator, status: 200 },
     { method: 'put', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, payload: draft, status: 200 },
     { method: 'delete', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, status: 204 },
+    { method: 'get', path: '/v1/admin/stats', url: '/v1/admin/stats?interval=hour', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/stats', url: '/v1/admin/stats?interval=week', headers: operator, status: 400 },
     { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
     { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
   ]

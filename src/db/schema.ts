@@ -18,6 +18,7 @@ export interface Database {
   sms_messages: SmsMessageTable
   template_versions: TemplateVersionTable
   template_drafts: TemplateDraftTable
+  stats_buckets: StatsBucketTable
 }
 
 /** Set by a column default when not given. */
@@ -211,3 +212,21 @@ export interface TemplateDraftTable {
   updated_at: Timestamp
 }
 export type TemplateDraftRow = Selectable<TemplateDraftTable>
+/**
+ * Statistics rollups, written only by the triggers of the stats-buckets migration: counters
+ * and duration histograms (counts per bin of domain/duration-bins.ts) per hour and per day.
+ */
+export interface StatsBucketTable {
+  granularity: 'hour' | 'day'
+  bucket: Date
+  type: string
+  /** in_app, email, push, sms, webhook */
+  channel: string
+  created: ColumnType<string, never, never>
+  sent: ColumnType<string, never, never>
+  failed: ColumnType<string, never, never>
+  read: ColumnType<string, never, never>
+  unsubscribed: ColumnType<string, never, never>
+  delivery_ms: ColumnType<number[] | null, never, never>
+  read_ms: ColumnType<number[] | null, never, never>
+}

@@ -3769,6 +3769,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Created, sent, failed, read and unsubscribed per hour or day, type and channel, with median and p90 times to delivery and to read
+         * @description Buckets whose start lies in [from floored to the interval, to). Times come from histograms with quarter-octave bins, so a median or p90 is within about 9% of the exact value (durations under 10 ms are reported as 5). At most 31 days by hour, 400 days by day.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Default: to minus a day (hour) or 30 days (day) */
+                    from?: string;
+                    /** @description Default: now */
+                    to?: string;
+                    interval: "hour" | "day";
+                    type?: string;
+                    channel?: "inApp" | "email" | "push" | "sms" | "webhook";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            interval: "hour" | "day";
+                            buckets: {
+                                /**
+                                 * Format: date-time
+                                 * @description Start of the hour or day (UTC)
+                                 */
+                                start: string;
+                                /** @description Notification type (or webhook event type on the webhook channel) */
+                                type: string;
+                                /** @enum {string} */
+                                channel: "inApp" | "email" | "push" | "sms" | "webhook";
+                                /** @description In-app notifications created, or deliveries planned on this channel */
+                                created: number;
+                                /** @description Deliveries that became sent in this bucket */
+                                sent: number;
+                                /** @description Deliveries that became failed in this bucket */
+                                failed: number;
+                                /** @description In-app notifications marked read in this bucket */
+                                read: number;
+                                /** @description Users who switched this channel off for this type (the email link or their preferences) */
+                                unsubscribed: number;
+                                /** @description Median time from the event being recorded to the delivery being sent, of those sent in this bucket */
+                                medianToDeliveryMs: number | null;
+                                /** @description 90th percentile of the same */
+                                p90ToDeliveryMs: number | null;
+                                /** @description Median time from the notification being created to it being read, of those read in this bucket */
+                                medianToReadMs: number | null;
+                                /** @description 90th percentile of the same */
+                                p90ToReadMs: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
