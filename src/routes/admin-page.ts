@@ -62,6 +62,12 @@ td.wrap{overflow-wrap:anywhere;max-width:22rem}
 .key::before{content:"";display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-.1rem;background:currentColor}
 .s-created{color:#2457d6;stroke:#2457d6}.s-sent{color:#1b8a4a;stroke:#1b8a4a}.s-failed{color:#c62828;stroke:#c62828}.s-read{color:#9c27b0;stroke:#9c27b0}
 .chart polyline{fill:none;stroke-width:2}
+.editor-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem;align-items:start}
+.editor-source label{display:flex;width:100%}.editor-source textarea,.editor-source input{width:100%;font-family:ui-monospace,monospace;font-size:13px}
+.preview-frame{display:block;height:32rem;border:1px solid var(--border);border-radius:6px;background:#fff}
+.preview-text{white-space:pre-wrap;font-size:13px}
+.preview-headers dt{font-weight:600}.preview-headers dd{margin:0 0 .3rem;overflow-wrap:anywhere}
+@media (max-width:60rem){.editor-grid{grid-template-columns:1fr}}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `
 
