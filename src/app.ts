@@ -22,9 +22,13 @@ import ingest from './plugins/ingest.js'
 import retention from './plugins/retention.js'
 import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
+import emailTemplates from './plugins/email-templates.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import adminPageRoute from './routes/admin-page.js'
+import adminStatsRoutes from './routes/admin-stats.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
+import adminTemplateRoutes from './routes/admin-templates.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
 import devPushRoutes from './routes/dev-push.js'
@@ -157,6 +161,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
         { name: 'unsubscribe', description: 'One-click unsubscribe from email links' },
         { name: 'events', description: 'Event ingest over HTTP' },
         { name: 'operators', description: 'Email delivery, for operators' },
+        { name: 'templates', description: 'Email templates edited by operators: drafts, versions, preview' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
       ],
     },
@@ -177,6 +182,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(auth, { config })
   const workers = options.startWorkers ?? true
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
+  await app.register(emailTemplates, { config, follow: workers })
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true), clock: options.clock })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true), clock: options.clock })
   await app.register(retention, { config, run: workers })
@@ -190,7 +196,10 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
+  await app.register(adminTemplateRoutes)
+  await app.register(adminStatsRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
+  await app.register(adminPageRoute)
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createVerifier } from 'fast-jwt'
 import t from 'tap'
-import { GZIP_BUDGET_BYTES, generateApiTypes, generatedTypesFile } from '../client/scripts/build.js'
+import { ADMIN_GZIP_BUDGET_BYTES, GZIP_BUDGET_BYTES, generateApiTypes, generatedTypesFile } from '../client/scripts/build.js'
 import { JWT_SECRET, build, createTestDatabase } from './helpers/app.js'
 import { buildClientForTest } from './helpers/inbox-page.js'
 
@@ -20,6 +20,16 @@ t.test('the component and the client together stay within the gzip budget', asyn
   const gzipped = await new Promise<Buffer>((resolve, reject) => gzip(bundle, { level: 9 }, (err, out) => (err ? reject(err) : resolve(out))))
   t.ok(gzipped.byteLength <= GZIP_BUDGET_BYTES, `${(gzipped.byteLength / 1024).toFixed(1)} kB gzip of ${GZIP_BUDGET_BYTES / 1024} kB`)
   t.match(bundle.toString(), 'bookit-notification-page', 'both elements are in the one file')
+  t.notMatch(bundle.toString(), 'bookit-admin', 'the admin page is not in the inbox')
+})
+
+t.test('the admin page script stays within its own gzip budget', async (t) => {
+  const { gzipSync } = await import('node:zlib')
+  const bundle = await readFile(join(clientDir, 'bookit-admin.js'))
+  const gzipped = gzipSync(bundle, { level: 9 }).byteLength
+  t.ok(gzipped <= ADMIN_GZIP_BUDGET_BYTES, `${(gzipped / 1024).toFixed(1)} kB gzip of ${ADMIN_GZIP_BUDGET_BYTES / 1024} kB`)
+  t.match(bundle.toString(), 'bookit-admin-${', 'the tabs are in it')
+  t.match(bundle.toString(), '"/v1/admin/deliveries"')
 })
 
 t.test('importing it where there is no DOM (server rendering) touches nothing and defines nothing', async (t) => {

@@ -54,6 +54,9 @@ t.test('responses match their documented schemas', async (t) => {
   const pushSubscription = { endpoint: 'https://push.example.com/send/doc', keys: { p256dh: browserKey.getPublicKey('base64url', 'uncompressed'), auth: randomBytes(16).toString('base64url') } }
   const subscriptionId = (await app.inject({ method: 'POST', url: '/v1/push/subscriptions', headers: user, payload: pushSubscription })).json().id as string
   const webhook = (await app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: operator, payload: { url: 'http://127.0.0.1:9/hooks', events: ['delivery.failed'] } })).json().id as string
+  const template = '/v1/admin/templates/booking-confirmed/de'
+  const { current } = (await app.inject({ url: template, headers: operator })).json() as { current: { subject: string; html: string; text: string } }
+  const draft = { subject: current.subject, html: current.html.replace('bestätigt', 'reserviert'), text: current.text }
   const unsubscribe = createUnsubscribeToken({ userId: 'doc-user', type: 'booking_confirmed' }, config.unsubscribeSecret)
 
   const calls: { method: string; path: string; url: string; headers?: Record<string, string>; payload?: unknown; status: number }[] = [
@@ -103,6 +106,22 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: '/v1/admin/deliveries/not-a-uuid/retry', headers: operator, status: 404 },
+    { method: 'get', path: '/v1/admin/templates', url: '/v1/admin/templates', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/templates/{name}/{locale}', url: '/v1/admin/templates/nope/de', headers: operator, status: 404 },
+    { method: 'put', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, payload: { ...draft, subject: '<%= process %>' }, status: 400 },
+    { method: 'put', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, payload: draft, status: 200 },
+    { method: 'post', path: '/v1/admin/templates/{name}/{locale}/preview', url: `${template}/preview`, headers: operator, payload: {}, status: 200 },
+    { method: 'post', path: '/v1/admin/templates/{name}/{locale}/publish', url: `${template}/publish`, headers: operator, status: 200 },
+    { method: 'post', path: '/v1/admin/templates/{name}/{locale}/publish', url: `${template}/publish`, headers: operator, status: 409 },
+    { method: 'get', path: '/v1/admin/templates/{name}/{locale}/versions', url: `${template}/versions`, headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/templates/{name}/{locale}/versions/{n}', url: `${template}/versions/1`, headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/templates/{name}/{locale}/diff', url: `${template}/diff?from=0&to=1`, headers: operator, status: 200 },
+    { method: 'post', path: '/v1/admin/templates/{name}/{locale}/versions/{n}/restore', url: `${template}/versions/0/restore`, headers: operator, status: 200 },
+    { method: 'put', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, payload: draft, status: 200 },
+    { method: 'delete', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, status: 204 },
+    { method: 'get', path: '/v1/admin/stats', url: '/v1/admin/stats?interval=hour', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/stats', url: '/v1/admin/stats?interval=week', headers: operator, status: 400 },
     { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
     { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
   ]

@@ -17,6 +17,9 @@ export const generatedTypesFile = join(clientDir, 'src', 'generated', 'api.d.ts'
 export const defaultOutDir = join(clientDir, 'dist')
 /** The component and the client together, gzipped: what a page downloads. */
 export const GZIP_BUDGET_BYTES = 20 * 1024
+/** The admin page's one script (every tab and the client), gzipped; bundled apart so the inbox never carries it. */
+export const ADMIN_GZIP_BUDGET_BYTES = 24 * 1024
+const BUDGETS: Record<string, number> = { 'bookit-inbox.js': GZIP_BUDGET_BYTES, 'bookit-admin.js': ADMIN_GZIP_BUDGET_BYTES }
 
 const HEADER = '// Generated from openapi.yaml by client/scripts/build.ts; do not edit by hand.\n'
 
@@ -40,7 +43,7 @@ export async function buildClient({ outDir = defaultOutDir, writeTypes = true } 
     }
   }
   const result = await build({
-    entryPoints: { 'bookit-inbox': join(clientDir, 'src', 'index.ts') },
+    entryPoints: { 'bookit-inbox': join(clientDir, 'src', 'index.ts'), 'bookit-admin': join(clientDir, 'src', 'admin', 'index.ts') },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -65,11 +68,14 @@ export async function buildClient({ outDir = defaultOutDir, writeTypes = true } 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { files } = await buildClient()
-  const total = files.reduce((sum, f) => sum + f.gzipBytes, 0)
-  for (const f of files) process.stdout.write(`client/dist/${f.name}: ${(f.bytes / 1024).toFixed(1)} kB, ${(f.gzipBytes / 1024).toFixed(1)} kB gzip\n`)
-  if (total > GZIP_BUDGET_BYTES) {
-    process.stderr.write(`client bundle is ${(total / 1024).toFixed(1)} kB gzip, over its budget of ${GZIP_BUDGET_BYTES / 1024} kB\n`)
-    process.exit(1)
+  let over = false
+  for (const f of files) {
+    const budget = BUDGETS[f.name]
+    process.stdout.write(`client/dist/${f.name}: ${(f.bytes / 1024).toFixed(1)} kB, ${(f.gzipBytes / 1024).toFixed(1)} kB gzip${budget ? ` of a ${budget / 1024} kB budget` : ''}\n`)
+    if (budget !== undefined && f.gzipBytes > budget) {
+      process.stderr.write(`client/dist/${f.name} is ${(f.gzipBytes / 1024).toFixed(1)} kB gzip, over its budget of ${budget / 1024} kB\n`)
+      over = true
+    }
   }
-  process.stdout.write(`client: ${(total / 1024).toFixed(1)} kB gzip of a ${GZIP_BUDGET_BYTES / 1024} kB budget\n`)
+  if (over) process.exit(1)
 }

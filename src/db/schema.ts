@@ -19,6 +19,9 @@ export interface Database {
   quiet_hours: QuietHoursTable
   digest_preferences: DigestPreferenceTable
   digest_items: DigestItemTable
+  template_versions: TemplateVersionTable
+  template_drafts: TemplateDraftTable
+  stats_buckets: StatsBucketTable
 }
 
 /** Set by a column default when not given. */
@@ -80,6 +83,8 @@ export interface DeliveryTable {
   deferral_reason: ColumnType<string | null, string | null | undefined, string | null>
   /** A digest email's window (`hourly:<start>`); unique per user. */
   digest_window: ColumnType<string | null, string | null | undefined, string | null>
+  /** The template version it was rendered from; null = the file default. */
+  template_version: ColumnType<number | null, number | null | undefined, number | null>
 }
 export type DeliveryRow = Selectable<DeliveryTable>
 
@@ -216,4 +221,47 @@ export interface DigestItemTable {
   event_source: string
   event_id: string
   created_at: Timestamp
+}
+/** Immutable published templates; all three texts null = back to the file default. */
+export interface TemplateVersionTable {
+  template: string
+  locale: string
+  version: number
+  subject: string | null
+  html: string | null
+  text: string | null
+  restored_from: number | null
+  created_by: string
+  created_at: Timestamp
+}
+export type TemplateVersionRow = Selectable<TemplateVersionTable>
+
+export interface TemplateDraftTable {
+  template: string
+  locale: string
+  subject: string
+  html: string
+  text: string
+  based_on: number
+  updated_by: string
+  updated_at: Timestamp
+}
+export type TemplateDraftRow = Selectable<TemplateDraftTable>
+/**
+ * Statistics rollups, written only by the triggers of the stats-buckets migration: counters
+ * and duration histograms (counts per bin of domain/duration-bins.ts) per hour and per day.
+ */
+export interface StatsBucketTable {
+  granularity: 'hour' | 'day'
+  bucket: Date
+  type: string
+  /** in_app, email, push, sms, webhook */
+  channel: string
+  created: ColumnType<string, never, never>
+  sent: ColumnType<string, never, never>
+  failed: ColumnType<string, never, never>
+  read: ColumnType<string, never, never>
+  unsubscribed: ColumnType<string, never, never>
+  delivery_ms: ColumnType<number[] | null, never, never>
+  read_ms: ColumnType<number[] | null, never, never>
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
+import type { EmailRenderer } from '../email/render-email.js'
 import type { ChannelName } from '../domain/delivery-channels.js'
 import type { Metrics } from '../metrics.js'
 
@@ -29,8 +30,8 @@ export interface DeliveryJob {
 }
 
 export type SendOutcome =
-  /** Accepted by the server (SMTP Message-ID, SMPP message_id, ...). */
-  | { kind: 'sent'; providerId?: string }
+  /** Accepted by the server (SMTP Message-ID, SMPP message_id, ...); `templateVersion`: the published template version it was rendered from (null or absent = the file default). */
+  | { kind: 'sent'; providerId?: string; templateVersion?: number | null }
   /** This message failed; try it again later (honour Retry-After through retryAfterMs). */
   | { kind: 'retry'; error: string; retryAfterMs?: number }
   /** The server itself cannot be reached: the pipeline pauses the whole channel with backoff. */
@@ -64,4 +65,6 @@ export interface ChannelDeps {
   db: Kysely<Database>
   log: Logger
   metrics: Metrics
+  /** The email templates as published by operators (the email channel renders with it). */
+  emailRenderer?: EmailRenderer
 }

@@ -25,7 +25,7 @@ export interface DeliveriesPluginOptions {
 export default fp<DeliveriesPluginOptions>(
   async (app, { config, send, clock }) => {
     const log = app.log.child({ component: 'delivery' })
-    const channels = CHANNEL_FACTORIES.map((create) => create({ config, db: app.db, log, metrics: app.metrics }))
+    const channels = CHANNEL_FACTORIES.map((create) => create({ config, db: app.db, log, metrics: app.metrics, emailRenderer: app.emailTemplates.renderer }))
     const pipeline = new DeliveryPipeline({
       db: app.db,
       databaseUrl: config.databaseUrl,
@@ -44,5 +44,5 @@ export default fp<DeliveriesPluginOptions>(
       await Promise.all(channels.map((c) => c.close()))
     })
   },
-  { name: 'deliveries', dependencies: ['database', 'metrics'] },
+  { name: 'deliveries', dependencies: ['database', 'metrics', 'email-templates'] },
 )

@@ -2949,6 +2949,1145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every email template in every language, with the version in use and whether a draft is waiting */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                locale: string;
+                                /** @description The notification types sent with this template */
+                                types: string[];
+                                /** @description The version in use (0 = the file default, never published) */
+                                version: number;
+                                fileDefault: boolean;
+                                hasDraft: boolean;
+                                /** Format: date-time */
+                                draftUpdatedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template in one language: the version in use, the draft if any, and the values it must keep using */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            locale: string;
+                            /** @description The notification types sent with this template */
+                            types: string[];
+                            /** @description The version in use (0 = the file default, never published) */
+                            version: number;
+                            current: {
+                                /** @description 0 = the file default in templates/ */
+                                version: number;
+                                subject: string;
+                                html: string;
+                                text: string;
+                                /** @description Renders from the file default (version 0, or a restore of it) */
+                                fileDefault: boolean;
+                                /** @description The version this one restored; null for a published draft */
+                                restoredFrom: number | null;
+                                /** @description The operator (token subject) who published it */
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string | null;
+                            };
+                            draft: {
+                                subject: string;
+                                html: string;
+                                text: string;
+                                /** @description The version in use when the draft was started */
+                                basedOn: number;
+                                updatedBy: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description it.… values each part must keep using */
+                            requiredVariables: {
+                                subject: string[];
+                                html: string[];
+                                text: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        /** Save the draft (subject, HTML, text); refused with the reason when it does not compile, breaks the sandbox rules or drops a value the template needs */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        subject: string;
+                        html: string;
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subject: string;
+                            html: string;
+                            text: string;
+                            /** @description The version in use when the draft was started */
+                            basedOn: number;
+                            updatedBy: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Discard the draft */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Discarded */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the draft (or the given source, or the version in use) as the email it would be, with sample data or the given data */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source?: {
+                            subject: string;
+                            html: string;
+                            text: string;
+                        };
+                        /** @description An email delivery's payload (the event data and the recipient); default: the sample event's */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Which notification type to render for (default: the first sent with this template)
+                         * @enum {string}
+                         */
+                        type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled";
+                        /**
+                         * @description Only email has editable templates
+                         * @enum {string}
+                         */
+                        channel?: "email";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subject: string;
+                            html: string;
+                            text: string;
+                            /** @description The headers the email would carry (From, To, Subject, Message-ID, List-Unsubscribe, ...) */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** @description What was rendered: the saved draft, the source in the request, or the version in use */
+                            rendered: "draft" | "source" | "current";
+                            type: string;
+                            /** @description The language rendered */
+                            lang: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the draft as the next version; every replica renders with it from now on */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 0 = the file default in templates/ */
+                            version: number;
+                            subject: string;
+                            html: string;
+                            text: string;
+                            /** @description Renders from the file default (version 0, or a restore of it) */
+                            fileDefault: boolean;
+                            /** @description The version this one restored; null for a published draft */
+                            restoredFrom: number | null;
+                            /** @description The operator (token subject) who published it */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The request conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every published version, newest first, ending with version 0 (the file default) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                version: number;
+                                fileDefault: boolean;
+                                restoredFrom: number | null;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string | null;
+                                inUse: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}/versions/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version with its texts (0 = the file default) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 0 = the file default in templates/ */
+                            version: number;
+                            subject: string;
+                            html: string;
+                            text: string;
+                            /** @description Renders from the file default (version 0, or a restore of it) */
+                            fileDefault: boolean;
+                            /** @description The version this one restored; null for a published draft */
+                            restoredFrom: number | null;
+                            /** @description The operator (token subject) who published it */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}/versions/{n}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish an earlier version again, as a new version (0 = back to the file default) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 0 = the file default in templates/ */
+                            version: number;
+                            subject: string;
+                            html: string;
+                            text: string;
+                            /** @description Renders from the file default (version 0, or a restore of it) */
+                            fileDefault: boolean;
+                            /** @description The version this one restored; null for a published draft */
+                            restoredFrom: number | null;
+                            /** @description The operator (token subject) who published it */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/templates/{name}/{locale}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Line diff of subject, HTML and text between two versions (0 = the file default) */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to: number;
+                };
+                header?: never;
+                path: {
+                    /** @description Template name, e.g. booking-confirmed */
+                    name: string;
+                    /** @description Language, e.g. de */
+                    locale: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            locale: string;
+                            from: number;
+                            to: number;
+                            subject: {
+                                added: number;
+                                removed: number;
+                                changes: {
+                                    kind: "same" | "added" | "removed";
+                                    lines: string[];
+                                }[];
+                            };
+                            html: {
+                                added: number;
+                                removed: number;
+                                changes: {
+                                    kind: "same" | "added" | "removed";
+                                    lines: string[];
+                                }[];
+                            };
+                            text: {
+                                added: number;
+                                removed: number;
+                                changes: {
+                                    kind: "same" | "added" | "removed";
+                                    lines: string[];
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Created, sent, failed, read and unsubscribed per hour or day, type and channel, with median and p90 times to delivery and to read
+         * @description Buckets whose start lies in [from floored to the interval, to). Times come from histograms with quarter-octave bins, so a median or p90 is within about 9% of the exact value (durations under 10 ms are reported as 5). At most 31 days by hour, 400 days by day.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Default: to minus a day (hour) or 30 days (day) */
+                    from?: string;
+                    /** @description Default: now */
+                    to?: string;
+                    interval: "hour" | "day";
+                    type?: string;
+                    channel?: "inApp" | "email" | "push" | "sms" | "webhook";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            interval: "hour" | "day";
+                            buckets: {
+                                /**
+                                 * Format: date-time
+                                 * @description Start of the hour or day (UTC)
+                                 */
+                                start: string;
+                                /** @description Notification type (or webhook event type on the webhook channel) */
+                                type: string;
+                                /** @enum {string} */
+                                channel: "inApp" | "email" | "push" | "sms" | "webhook";
+                                /** @description In-app notifications created, or deliveries planned on this channel */
+                                created: number;
+                                /** @description Deliveries that became sent in this bucket */
+                                sent: number;
+                                /** @description Deliveries that became failed in this bucket */
+                                failed: number;
+                                /** @description In-app notifications marked read in this bucket */
+                                read: number;
+                                /** @description Users who switched this channel off for this type (the email link or their preferences) */
+                                unsubscribed: number;
+                                /** @description Median time from the event being recorded to the delivery being sent, of those sent in this bucket */
+                                medianToDeliveryMs: number | null;
+                                /** @description 90th percentile of the same */
+                                p90ToDeliveryMs: number | null;
+                                /** @description Median time from the notification being created to it being read, of those read in this bucket */
+                                medianToReadMs: number | null;
+                                /** @description 90th percentile of the same */
+                                p90ToReadMs: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

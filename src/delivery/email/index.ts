@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { ALWAYS_EMAILED, isNotificationType } from '../../domain/notification-types.js'
 import { type MailTransport, type OutgoingEmail, fileTransport, smtpTransport } from '../../email/mail-transport.js'
-import { type EmailRenderer, createEmailRenderer } from '../../email/render-email.js'
+import { type EmailRenderer, type RenderOptions, createEmailRenderer } from '../../email/render-email.js'
 import { createUnsubscribeToken } from '../../email/unsubscribe-token.js'
 import { templatesDir } from '../../paths.js'
 import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.js'
@@ -31,23 +31,24 @@ export interface EmailChannel extends Channel {
   readonly renderer: EmailRenderer
   readonly transport: MailTransport
   /** The message a delivery becomes: rendered from its payload, with a Message-ID stable across retries. */
-  compose(job: DeliveryJob): OutgoingEmail
+  compose(job: DeliveryJob, options?: RenderOptions): OutgoingEmail & { templateVersion: number | null }
 }
 
 /** Email: renders a delivery's template and hands it to SMTP (or to `.eml` files in development). */
 export function createEmailChannel(deps: ChannelDeps & { transport?: MailTransport; renderer?: EmailRenderer }): EmailChannel {
   const { config, log } = deps
   const transport = deps.transport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.email.concurrency) : fileTransport(join(config.dataDir, 'mail')))
-  const renderer = deps.renderer ?? createEmailRenderer(templatesDir)
+  const renderer = deps.renderer ?? deps.emailRenderer ?? createEmailRenderer(templatesDir)
   const domain = /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'bookit.local'
 
-  function compose(job: DeliveryJob): OutgoingEmail {
+  /** Shared with the admin preview, which passes a draft as `options.override`. */
+  function compose(job: DeliveryJob, options?: RenderOptions): OutgoingEmail & { templateVersion: number | null } {
     const type = job.notificationType
     const unsubscribeUrl =
       job.userId && isNotificationType(type) && !ALWAYS_EMAILED.has(type)
         ? `${config.publicUrl}/v1/unsubscribe?token=${createUnsubscribeToken({ userId: job.userId, type }, config.unsubscribeSecret)}`
         : undefined
-    const rendered = renderer.render(job.template, job.locale, job.payload, { appUrl: config.appUrl, unsubscribeUrl })
+    const rendered = renderer.render(job.template, job.locale, job.payload, { appUrl: config.appUrl, unsubscribeUrl }, options)
     const headers: Record<string, string> = {}
     if (unsubscribeUrl) {
       headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`
@@ -62,6 +63,7 @@ export function createEmailChannel(deps: ChannelDeps & { transport?: MailTranspo
       // Stable per delivery: a resend after a crash carries the same id.
       messageId: `<${job.id}@${domain}>`,
       headers,
+      templateVersion: rendered.version,
     }
   }
 
@@ -72,7 +74,7 @@ export function createEmailChannel(deps: ChannelDeps & { transport?: MailTranspo
     transport,
     compose,
     async send(job, signal) {
-      let message: OutgoingEmail
+      let message: ReturnType<typeof compose>
       if (job.template === DIGEST_TEMPLATE) {
         // A digest renders the lines its window holds now that it is claimed; a database
         // that cannot be read is a reason to try again, not a broken template.
@@ -91,8 +93,9 @@ export function createEmailChannel(deps: ChannelDeps & { transport?: MailTranspo
       }
       if (signal.aborted) return { kind: 'retry', error: 'not sent: this instance lost its claim' }
       try {
-        await transport.send(message)
-        return { kind: 'sent' }
+        const { templateVersion, ...email } = message
+        await transport.send(email)
+        return { kind: 'sent', templateVersion }
       } catch (err) {
         return classifySmtpError(err)
       }
