@@ -6,6 +6,8 @@ import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.j
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
 import { type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { disabledChannels } from '../notifications/preference-store.js'
+import { factsOf, hallMembersOf } from '../domain/directory.js'
+import { readDirectory, recordFacts } from '../directory/directory-store.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -32,7 +34,7 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
 }
 
 /** The recipients' browsers, read in the transaction that plans their pushes. */
-async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
+export async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
   if (userIds.length === 0) return new Map()
   const rows = await trx
     .selectFrom('push_subscriptions')
@@ -45,7 +47,7 @@ async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]
   return byUser
 }
 
-type Sourced<T> = T & { source: string; eventId: string }
+export type Sourced<T> = T & { source: string; eventId: string }
 
 // Each batch travels as one JSON document that PostgreSQL expands into rows: one statement
 // and one parameter however large the batch, and no per-column array literals to escape.
@@ -97,6 +99,8 @@ async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent
 export interface RecordOptions {
   /** What an event produces; the domain's `planEffects` unless a test puts a failing step in its place. */
   plan?: typeof planEffects
+  /** When an event without a `time` counts as having happened (for the directory); now by default. */
+  now?: () => Date
 }
 
 /** Thrown to roll back a trial run; never leaves this module. */
@@ -149,17 +153,32 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const processed: BookitEvent[] = []
   for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
+  // Every processed event teaches the directory, also one whose booking is already cancelled.
+  const processedAt = (o.now?.() ?? new Date()).toISOString()
+  await recordFacts(trx, processed.flatMap((e) => factsOf(e, processedAt)), processed.flatMap(hallMembersOf))
+
   const producing = await applyBookingOrder(trx, processed)
   const recipients = producing.flatMap(recipientIds)
   const disabled = await disabledChannels(trx, recipients)
   const subscriptions = await pushSubscriptionIds(trx, recipients)
+  const directory = await readDirectory(trx, recipients)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   for (const event of producing) {
-    const effects = plan(event, disabled, subscriptions)
+    const effects = plan(event, disabled, subscriptions, directory)
     for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
     for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
   }
+  const inserted = await writeEffects(trx, notifications, deliveries)
+  // Listeners on every replica hear of the new rows from the table's trigger, on commit.
+  return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
+}
+
+/**
+ * Writes planned notifications and their deliveries (plus the notification.created
+ * webhooks) in the caller's transaction; used by ingest and by announcements.
+ */
+export async function writeEffects(trx: Transaction<Database>, notifications: Sourced<PlannedNotification>[], deliveries: NewDelivery[]) {
   const inserted = await insertNotifications(trx, notifications)
   // A push names its notification (the service worker passes the id on when it is opened).
   const notificationIds = new Map(inserted.map((n) => [`${n.eventSource}\0${n.eventId}\0${n.userId}\0${n.type}`, n.id]))
@@ -168,6 +187,5 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
   await insertDeliveries(trx, deliveries)
-  // Listeners on every replica hear of the new rows from the table's trigger, on commit.
-  return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
+  return inserted
 }
