@@ -23,7 +23,9 @@ import retention from './plugins/retention.js'
 import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
+import announcements from './plugins/announcements.js'
 import adminRoutes from './routes/admin.js'
+import adminAnnouncementRoutes from './routes/admin-announcements.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
@@ -62,6 +64,8 @@ export interface BuildOptions {
   /** Fastify's requestTimeout and connectionTimeout (tests shorten them). */
   requestTimeoutMs?: number
   connectionTimeoutMs?: number
+  /** Now, for scheduled work (announcements); tests move it instead of sleeping. */
+  clock?: () => Date
 }
 
 const VERSION = '0.1.0'
@@ -173,6 +177,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
   await app.register(retention, { config, run: workers })
+  await app.register(announcements, { config, run: workers, clock: options.clock ?? (() => new Date()) })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
@@ -183,6 +188,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
+  await app.register(adminAnnouncementRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
