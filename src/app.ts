@@ -24,9 +24,11 @@ import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import emailTemplates from './plugins/email-templates.js'
 import metrics from './plugins/metrics.js'
+import announcements from './plugins/announcements.js'
 import adminRoutes from './routes/admin.js'
 import adminPageRoute from './routes/admin-page.js'
 import adminStatsRoutes from './routes/admin-stats.js'
+import adminAnnouncementRoutes from './routes/admin-announcements.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import adminTemplateRoutes from './routes/admin-templates.js'
 import clientAssetRoutes from './routes/client-assets.js'
@@ -70,7 +72,7 @@ export interface BuildOptions {
   /**
    * A clock of the app's own for time-based planning and for what is due (quiet hours,
    * digests): tests move it instead of sleeping. Default: the system clock for planning,
-   * the database's for what is due.
+   * the database's for what is due; announcements' send times too.
    */
   clock?: () => Date
 }
@@ -186,6 +188,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true), clock: options.clock })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true), clock: options.clock })
   await app.register(retention, { config, run: workers })
+  await app.register(announcements, { config, run: workers, clock: options.clock ?? (() => new Date()) })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
@@ -198,6 +201,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(adminWebhookRoutes)
   await app.register(adminTemplateRoutes)
   await app.register(adminStatsRoutes)
+  await app.register(adminAnnouncementRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   await app.register(adminPageRoute)
   // Development only: test and staging instances answer like production.

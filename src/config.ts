@@ -47,6 +47,9 @@ export interface Config {
   retentionDays: number
   retentionIntervalMinutes: number
   retentionBatchSize: number
+  /** Announcement fan-out: recipients per transaction, and how often due announcements are looked for. */
+  announcementBatchSize: number
+  announcementPollMs: number
   logLevel: string
   /** Proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDR ranges; `undefined`: none. */
   trustProxy: number | string[] | undefined
@@ -449,6 +452,8 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: check(() => integer(env, 'RETENTION_DAYS', 90, 1, 36_500), 90),
     retentionIntervalMinutes: check(() => integer(env, 'RETENTION_INTERVAL_MINUTES', 60, 1, 10_080), 60),
     retentionBatchSize: check(() => integer(env, 'RETENTION_BATCH_SIZE', 5_000, 1, 100_000), 5_000),
+    announcementBatchSize: check(() => integer(env, 'ANNOUNCEMENT_BATCH_SIZE', 500, 1, 10_000), 500),
+    announcementPollMs: check(() => integer(env, 'ANNOUNCEMENT_POLL_MS', 1_000, 10, 3_600_000), 1_000),
     logLevel,
     trustProxy: check(() => trustProxy(env), undefined),
     email: Object.freeze(email),

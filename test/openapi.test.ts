@@ -57,6 +57,8 @@ t.test('responses match their documented schemas', async (t) => {
   const template = '/v1/admin/templates/booking-confirmed/de'
   const { current } = (await app.inject({ url: template, headers: operator })).json() as { current: { subject: string; html: string; text: string } }
   const draft = { subject: current.subject, html: current.html.replace('bestätigt', 'reserviert'), text: current.text }
+  const announcementBody = { title: 'Docs', body: 'Checked against the spec', audience: { userIds: ['doc-user'] }, channels: ['inApp'], sendAt: new Date(Date.now() + 3_600_000).toISOString() }
+  const announcement = (await app.inject({ method: 'POST', url: '/v1/admin/announcements', headers: operator, payload: announcementBody })).json().id as string
   const unsubscribe = createUnsubscribeToken({ userId: 'doc-user', type: 'booking_confirmed' }, config.unsubscribeSecret)
 
   const calls: { method: string; path: string; url: string; headers?: Record<string, string>; payload?: unknown; status: number }[] = [
@@ -102,6 +104,14 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'get', path: '/v1/admin/webhooks/{id}', url: `/v1/admin/webhooks/${webhook}`, headers: operator, status: 200 },
     { method: 'post', path: '/v1/admin/webhooks/{id}/rotate-secret', url: `/v1/admin/webhooks/${webhook}/rotate-secret`, headers: operator, status: 200 },
     { method: 'delete', path: '/v1/admin/webhooks/{id}', url: `/v1/admin/webhooks/${webhook}`, headers: operator, status: 204 },
+    { method: 'post', path: '/v1/admin/announcements', url: '/v1/admin/announcements', headers: operator, payload: announcementBody, status: 202 },
+    { method: 'post', path: '/v1/admin/announcements', url: '/v1/admin/announcements', headers: operator, payload: { ...announcementBody, channels: [] }, status: 400 },
+    { method: 'post', path: '/v1/admin/announcements', url: '/v1/admin/announcements', headers: user, payload: announcementBody, status: 403 },
+    { method: 'get', path: '/v1/admin/announcements', url: '/v1/admin/announcements', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/announcements/{id}', url: `/v1/admin/announcements/${announcement}`, headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/announcements/{id}', url: '/v1/admin/announcements/nope', headers: operator, status: 404 },
+    { method: 'delete', path: '/v1/admin/announcements/{id}', url: `/v1/admin/announcements/${announcement}`, headers: operator, status: 200 },
+    { method: 'delete', path: '/v1/admin/announcements/{id}', url: `/v1/admin/announcements/${announcement}`, headers: operator, status: 409 },
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=email&status=pending', headers: operator, status: 200 },
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },

@@ -25,6 +25,7 @@ t.test('preferences: all on by default; a partial PUT answers the full map', asy
     hall_booking_created: { email: true, inApp: true, push: true, sms: false, digest: 'off' },
     booking_cancelled: { email: true, inApp: true, push: true, sms: true },
     hall_booking_cancelled: { email: true, inApp: true, push: true, sms: false, digest: 'off' },
+    announcement: { email: true, inApp: true, push: true, sms: false },
   })
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: auth(app, 'p-1'), payload: { booking_confirmed: { email: false }, hall_booking_created: { inApp: false } } })
   t.equal(put.statusCode, 200)

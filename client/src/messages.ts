@@ -42,6 +42,7 @@ const en = {
     hall_booking_created: 'New hall booking',
     booking_cancelled: 'Booking cancelled',
     hall_booking_cancelled: 'Hall booking cancelled',
+    announcement: 'Announcement',
   } satisfies Record<NotificationType, string> as Record<string, string>,
 }
 
@@ -86,6 +87,7 @@ const de: Messages = {
     hall_booking_created: 'Neue Saalbuchung',
     booking_cancelled: 'Buchung storniert',
     hall_booking_cancelled: 'Saalbuchung storniert',
+    announcement: 'Ankündigung',
   } satisfies Record<NotificationType, string>,
 }
 

@@ -22,6 +22,10 @@ export interface Database {
   template_versions: TemplateVersionTable
   template_drafts: TemplateDraftTable
   stats_buckets: StatsBucketTable
+  people: PersonTable
+  hall_people: HallPersonTable
+  announcements: AnnouncementTable
+  announcement_recipients: AnnouncementRecipientTable
 }
 
 /** Set by a column default when not given. */
@@ -264,4 +268,53 @@ export interface StatsBucketTable {
   unsubscribed: ColumnType<string, never, never>
   delivery_ms: ColumnType<number[] | null, never, never>
   read_ms: ColumnType<number[] | null, never, never>
+}
+
+/** The user directory: the newest facts about each person and the event time they come from. */
+export interface PersonTable {
+  user_id: string
+  email: string
+  name: string
+  locale: string | null
+  phone: string | null
+  time_zone: string | null
+  facts_time: ColumnType<Date, Date | string, Date | string>
+  updated_at: Timestamp
+}
+export type PersonRow = Selectable<PersonTable>
+
+export interface HallPersonTable {
+  hall_id: string
+  user_id: string
+}
+
+export type AnnouncementStatus = 'scheduled' | 'sending' | 'sent' | 'cancelled'
+
+export interface AnnouncementTable {
+  id: Generated<string>
+  title: string
+  body: string
+  url: string | null
+  audience: JSONColumnType<Record<string, unknown>, string, string>
+  channels: ColumnType<string[], string[], string[]>
+  send_at: ColumnType<Date, Date | string, Date | string>
+  status: ColumnType<AnnouncementStatus, AnnouncementStatus | undefined, AnnouncementStatus>
+  /** The last user id fanned out to (user ids in order); null before the first batch. */
+  cursor: string | null
+  recipients: Generated<number>
+  in_app_count: Generated<number>
+  email_count: Generated<number>
+  push_count: Generated<number>
+  created_by: string
+  created_at: Timestamp
+  updated_at: Timestamp
+  started_at: NullableTimestamp
+  finished_at: NullableTimestamp
+  cancelled_at: NullableTimestamp
+}
+export type AnnouncementRow = Selectable<AnnouncementTable>
+
+export interface AnnouncementRecipientTable {
+  announcement_id: string
+  user_id: string
 }

@@ -50,6 +50,9 @@ export const UserCreatedData = Type.Object({
   activationUrl: Type.Optional(Type.String({ pattern: '^https://', maxLength: 2_000 })),
 })
 
+/** The person's current facts, from the user service: later emails, SMS and digests use them. */
+export const UserUpdatedData = Type.Object({ user: Person })
+
 export const BookingCreatedData = Type.Object({
   booking: Booking,
   hall: Hall,
@@ -81,6 +84,7 @@ const Envelope = Type.Object({
 
 export type PersonData = Static<typeof Person>
 export type UserCreated = Static<typeof UserCreatedData>
+export type UserUpdated = Static<typeof UserUpdatedData>
 export type BookingCreated = Static<typeof BookingCreatedData>
 export type BookingCancelled = Static<typeof BookingCancelledData>
 
@@ -94,15 +98,17 @@ interface EventBase {
 
 export type BookitEvent =
   | (EventBase & { type: 'user.created'; data: UserCreated })
+  | (EventBase & { type: 'user.updated'; data: UserUpdated })
   | (EventBase & { type: 'booking.created'; data: BookingCreated })
   | (EventBase & { type: 'booking.cancelled'; data: BookingCancelled })
 
 export type EventType = BookitEvent['type']
-export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created']
+export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created', 'user.updated']
 
 const envelopeValidator = Compile(Envelope)
 const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
   'user.created': Compile(UserCreatedData),
+  'user.updated': Compile(UserUpdatedData),
   'booking.created': Compile(BookingCreatedData),
   'booking.cancelled': Compile(BookingCancelledData),
 }
@@ -149,7 +155,7 @@ export function validateEvent(value: unknown): Validation {
   const event = value as BookitEvent
   const userProblem = personProblem(event.data.user, 'data.user')
   if (userProblem) return { ok: false, error: userProblem }
-  if (event.type !== 'user.created') {
+  if (event.type !== 'user.created' && event.type !== 'user.updated') {
     const { booking, hall, hallAdmins = [] } = event.data
     for (const [i, admin] of hallAdmins.entries()) {
       const adminProblem = personProblem(admin, `data.hallAdmins.${i}`)

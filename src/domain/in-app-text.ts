@@ -10,6 +10,9 @@ export interface InAppTextInput {
   bookerName?: string
   cancelledByName?: string
   reason?: string
+  /** An announcement's own title and text, written by an operator in one language. */
+  title?: string
+  body?: string
 }
 
 type TextFn = (input: InAppTextInput) => { title: string; body: string }
@@ -26,6 +29,7 @@ const en: Record<NotificationType, TextFn> = {
     title: `Booking cancelled in ${i.hallName}`,
     body: `"${i.bookingTitle}" (${i.when}) was cancelled by ${i.cancelledByName}${i.reason ? `: ${i.reason}` : '.'}`,
   }),
+  announcement: (i) => ({ title: i.title ?? '', body: i.body ?? '' }),
 }
 
 const de: Record<NotificationType, TextFn> = {
@@ -40,6 +44,7 @@ const de: Record<NotificationType, TextFn> = {
     title: `Buchung storniert in ${i.hallName}`,
     body: `„${i.bookingTitle}“ (${i.when}) wurde von ${i.cancelledByName} storniert${i.reason ? `: ${i.reason}` : '.'}`,
   }),
+  announcement: (i) => ({ title: i.title ?? '', body: i.body ?? '' }),
 }
 
 const texts: Record<SupportedLocale, Record<NotificationType, TextFn>> = { en, de }

@@ -5,6 +5,7 @@ export const NOTIFICATION_TYPES = [
   'hall_booking_created',
   'booking_cancelled',
   'hall_booking_cancelled',
+  'announcement',
 ] as const
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number]
@@ -29,6 +30,7 @@ export const EMAIL_TEMPLATE: Record<NotificationType, string> = {
   booking_cancelled: 'booking-cancelled',
   hall_booking_created: 'hall-admin-alert',
   hall_booking_cancelled: 'hall-admin-alert',
+  announcement: 'announcement',
 }
 
 /** The channels a user sets per type, as the preferences API names them. */

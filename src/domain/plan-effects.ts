@@ -1,4 +1,5 @@
 import type { BookingCancelled, BookingCreated, BookitEvent, PersonData } from './events.js'
+import { type Directory, latestFacts } from './directory.js'
 import { formatTimeRange, pickLocale } from './format-time.js'
 import { inAppText } from './in-app-text.js'
 import type { ChannelName } from './delivery-channels.js'
@@ -74,6 +75,9 @@ function deliveriesFor(event: BookitEvent): Delivery[] {
   switch (event.type) {
     case 'user.created':
       return [{ person: event.data.user, type: 'welcome' }]
+    case 'user.updated':
+      // New facts for the directory; nothing to tell anyone.
+      return []
     case 'booking.created':
       return [
         { person: event.data.user, type: 'booking_confirmed' },
@@ -104,7 +108,7 @@ function bookingData(data: BookingCreated | BookingCancelled): Record<string, un
 
 function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (locale: string) => string): PlannedNotification {
   const locale = pickLocale(person.locale)
-  if (event.type === 'user.created') {
+  if (event.type === 'user.created' || event.type === 'user.updated') {
     // Never the temporary password: it belongs to the welcome email alone.
     return { userId: person.id, type, ...inAppText(type, locale, { recipientName: person.name }), data: { userId: person.id } }
   }
@@ -125,6 +129,7 @@ function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (
 function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail {
   const recipient = { id: person.id, name: person.name, email: person.email }
   const base = { channel: 'email' as const, userId: person.id, destination: person.email, notificationType: type, template: EMAIL_TEMPLATE[type], locale: person.locale ?? 'en' }
+  if (event.type === 'user.updated') throw new Error('user.updated produces no email')
   if (event.type === 'user.created') {
     const { temporaryPassword, activationUrl } = event.data
     return { ...base, payload: { recipient, ...(temporaryPassword ? { temporaryPassword } : {}), ...(activationUrl ? { activationUrl } : {}) } }
@@ -147,7 +152,7 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
 
 /** The in-app text, to every browser the person subscribed; the channel adds the unread count when it sends. */
 function pushesFor(event: BookitEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
-  const booking = event.type === 'user.created' ? undefined : event.data.booking
+  const booking = 'booking' in event.data ? event.data.booking : undefined
   const payload = {
     title: text.title,
     body: text.body,
@@ -158,7 +163,7 @@ function pushesFor(event: BookitEvent, { person, type }: Delivery, text: Planned
 
 /** One short SMS to the person's phone, from the in-app text (already in their language). */
 function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
-  const booking = event.type === 'user.created' ? undefined : event.data.booking
+  const booking = 'booking' in event.data ? event.data.booking : undefined
   // An SMS about a booking that has ended is not sent late.
   const payload = { text: smsText(text.title, text.body), ...(booking ? { expiresAt: booking.endsAt } : {}) }
   return { channel: 'sms', userId: person.id, destination: phone, notificationType: type, template: 'sms', locale: person.locale ?? 'en', payload }
@@ -167,14 +172,15 @@ function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, t
 /**
  * What one event produces, per the contract's table, with the recipients' switched-off
  * channels left out (the welcome email is never left out). Push goes to each of a
- * recipient's subscriptions.
+ * recipient's subscriptions. Each recipient is addressed with the directory's facts when
+ * they are newer than the event's (a changed email address gets the next email).
  */
-export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map()): Effects {
+export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map(), directory: Directory = new Map()): Effects {
   const effects: Effects = { notifications: [], deliveries: [] }
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
   const when = (locale: string) => {
-    if (event.type === 'user.created') return ''
+    if (!('booking' in event.data)) return ''
     let text = times.get(locale)
     if (text === undefined) {
       const { booking, hall } = event.data
@@ -182,7 +188,8 @@ export function planEffects(event: BookitEvent, disabled: DisabledChannels = new
     }
     return text
   }
-  for (const delivery of deliveriesFor(event)) {
+  for (const planned of deliveriesFor(event)) {
+    const delivery = { ...planned, person: latestFacts(planned.person, event.time, directory) }
     const { person, type } = delivery
     const notification = notificationFor(event, delivery, when)
     if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notification)

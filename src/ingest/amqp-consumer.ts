@@ -1,6 +1,6 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib'
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import { type BookitEvent, parseEvent } from '../domain/events.js'
+import { type BookitEvent, EVENT_TYPES, parseEvent } from '../domain/events.js'
 import type { Metrics } from '../metrics.js'
 import type { EventIngestor } from './event-ingestor.js'
 import { type QueueDepth, QueueDepthReader } from './queue-depth.js'
@@ -9,7 +9,8 @@ import { type Culprit, splitFailing } from './split-failing.js'
 
 export { deadLetterQueue } from './queue-topology.js'
 
-export const ROUTING_KEYS = ['booking.created', 'booking.cancelled', 'user.created'] as const
+// The queue is bound to every known type: adding a type to the domain list binds it.
+export const ROUTING_KEYS = EVENT_TYPES
 
 export interface AmqpConsumerOptions {
   url: string

@@ -9,6 +9,8 @@ import { digestCadences, digestKey, disabledChannels, quietHoursOf } from '../no
 import { quietHoursDeferral, recipientZone } from '../domain/quiet-hours.js'
 import { DIGEST_KIND } from '../domain/digest.js'
 import { type DigestEntry, addToDigests } from '../scheduler/digest-store.js'
+import { factsOf, hallMembersOf } from '../domain/directory.js'
+import { readDirectory, recordFacts } from '../directory/directory-store.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -35,7 +37,7 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
 }
 
 /** The recipients' browsers, read in the transaction that plans their pushes. */
-async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
+export async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
   if (userIds.length === 0) return new Map()
   const rows = await trx
     .selectFrom('push_subscriptions')
@@ -48,7 +50,7 @@ async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]
   return byUser
 }
 
-type Sourced<T> = T & { source: string; eventId: string }
+export type Sourced<T> = T & { source: string; eventId: string }
 
 // Each batch travels as one JSON document that PostgreSQL expands into rows: one statement
 // and one parameter however large the batch, and no per-column array literals to escape.
@@ -98,7 +100,7 @@ async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent
 }
 
 /** A hall-admin email as a digest line: what the line shows is taken from the event now. */
-function digestEntry(event: Exclude<BookitEvent, { type: 'user.created' }>, d: PlannedDelivery, cadence: 'hourly' | 'daily', zone: string, now: Date, sourced: { eventSource: string; eventId: string }): DigestEntry {
+function digestEntry(event: BookingEvent, d: PlannedDelivery, cadence: 'hourly' | 'daily', zone: string, now: Date, sourced: { eventSource: string; eventId: string }): DigestEntry {
   const { booking, hall, user } = event.data
   const cancellation = 'cancellation' in event.data ? event.data.cancellation : undefined
   const recipient = (d.payload.recipient as DigestEntry['recipient'] | undefined) ?? { id: d.userId, name: '', email: d.destination }
@@ -128,7 +130,7 @@ function digestEntry(event: Exclude<BookitEvent, { type: 'user.created' }>, d: P
 export interface RecordOptions {
   /** What an event produces; the domain's `planEffects` unless a test puts a failing step in its place. */
   plan?: typeof planEffects
-  /** Now, for quiet hours and digest windows (default: the system clock). */
+  /** Now, for quiet hours, digest windows and an event without a `time` (default: the system clock). */
   clock?: () => Date
   /** Local time of the daily digest, "HH:MM" (DIGEST_DAILY_AT). */
   digestDailyAt?: string
@@ -184,6 +186,10 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const processed: BookitEvent[] = []
   for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
+  // Every processed event teaches the directory, also one whose booking is already cancelled.
+  const processedAt = (o.clock?.() ?? new Date()).toISOString()
+  await recordFacts(trx, processed.flatMap((e) => factsOf(e, processedAt)), processed.flatMap(hallMembersOf))
+
   const producing = await applyBookingOrder(trx, processed)
   const recipients = producing.flatMap(recipientIds)
   const disabled = await disabledChannels(trx, recipients)
@@ -191,17 +197,18 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const quietHours = await quietHoursOf(trx, recipients)
   const digests = await digestCadences(trx, recipients)
   const now = (o.clock ?? (() => new Date()))()
+  const directory = await readDirectory(trx, recipients)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   const digestEntries: DigestEntry[] = []
   for (const event of producing) {
-    const effects = plan(event, disabled, subscriptions)
+    const effects = plan(event, disabled, subscriptions, directory)
     for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
     for (const d of effects.deliveries) {
       const sourced = { eventSource: event.source, eventId: event.id }
       // A hall admin who takes a digest gets this email as a line of it, not on its own.
       const cadence = d.channel === 'email' ? digests.get(digestKey(d.userId, d.notificationType)) : undefined
-      if (cadence && DIGEST_KIND[d.notificationType] && event.type !== 'user.created') {
+      if (cadence && DIGEST_KIND[d.notificationType] && isBookingEvent(event)) {
         digestEntries.push(digestEntry(event, d, cadence, recipientZone(event, d.userId), now, sourced))
         continue
       }
@@ -209,6 +216,19 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
       deliveries.push({ ...d, ...sourced, ...(deferral ? { notBefore: deferral.until.toISOString(), deferralReason: deferral.reason } : {}) })
     }
   }
+  // Due now by the app's clock when it has one (tests), else by the database's.
+  const inserted = await writeEffects(trx, notifications, deliveries, o.clock ? now : undefined)
+  await addToDigests(trx, digestEntries, now, o.digestDailyAt ?? '08:00', quietHours)
+  // Listeners on every replica hear of the new rows from the table's trigger, on commit.
+  return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
+}
+
+/**
+ * Writes planned notifications and their deliveries (plus the notification.created
+ * webhooks) in the caller's transaction; used by ingest and by announcements. `now`: when
+ * the deliveries are due (the app's clock in tests); the database's clock when absent.
+ */
+export async function writeEffects(trx: Transaction<Database>, notifications: Sourced<PlannedNotification>[], deliveries: NewDelivery[], now?: Date) {
   const inserted = await insertNotifications(trx, notifications)
   // A push names its notification (the service worker passes the id on when it is opened).
   const notificationIds = new Map(inserted.map((n) => [`${n.eventSource}\0${n.eventId}\0${n.userId}\0${n.type}`, n.id]))
@@ -216,9 +236,6 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
     if (d.channel === 'push') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
   }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
-  // Due now by the app's clock when it has one (tests), else by the database's.
-  await insertDeliveries(trx, deliveries, o.clock ? now : undefined)
-  await addToDigests(trx, digestEntries, now, o.digestDailyAt ?? '08:00', quietHours)
-  // Listeners on every replica hear of the new rows from the table's trigger, on commit.
-  return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
+  await insertDeliveries(trx, deliveries, now)
+  return inserted
 }

@@ -26,6 +26,7 @@ export const NOTIFICATION_DATA: Record<NotificationType, TSchema> = {
   hall_booking_created: Type.Object(BookingData),
   booking_cancelled: Type.Object({ ...BookingData, ...CancellationData }),
   hall_booking_cancelled: Type.Object({ ...BookingData, ...CancellationData }),
+  announcement: Type.Object({ announcementId: Type.String({ format: 'uuid' }), url: Type.Optional(Type.String({ description: 'The path in the app the operator named' })) }),
 }
 
 // Documented per type rather than as a oneOf: a oneOf makes the serializer try every branch

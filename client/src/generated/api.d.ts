@@ -263,7 +263,7 @@ export interface paths {
                     cursor?: string;
                     status: "all" | "unread" | "read";
                     /** @description In-app notification type */
-                    type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled";
+                    type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "announcement";
                     /** @description Archived ones are left out unless asked for */
                     archived: "false" | "true" | "all";
                     /** @description booking, account or announcement (derived from the type) */
@@ -1396,6 +1396,14 @@ export interface paths {
                                  */
                                 digest: "off" | "hourly" | "daily";
                             };
+                            announcement: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
                         };
                     };
                 };
@@ -1489,6 +1497,17 @@ export interface paths {
                              */
                             digest?: "off" | "hourly" | "daily";
                         };
+                        announcement?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
+                        };
                     };
                 };
             };
@@ -1549,6 +1568,14 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 digest: "off" | "hourly" | "daily";
+                            };
+                            announcement: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
                             };
                         };
                     };
@@ -3351,7 +3378,7 @@ export interface paths {
                          * @description Which notification type to render for (default: the first sent with this template)
                          * @enum {string}
                          */
-                        type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled";
+                        type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "announcement";
                         /**
                          * @description Only email has editable templates
                          * @enum {string}
@@ -4088,6 +4115,453 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Announcements, newest first, with their counts per channel */
+        get: {
+            parameters: {
+                query: {
+                    limit: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                title: string;
+                                body: string;
+                                url: string | null;
+                                /** @description Who gets it: exactly one of all, userIds, hallId */
+                                audience: {
+                                    /** @enum {boolean} */
+                                    all: true;
+                                } | {
+                                    userIds: string[];
+                                } | {
+                                    hallId: string;
+                                };
+                                channels: ("inApp" | "email" | "push")[];
+                                /** Format: date-time */
+                                sendAt: string;
+                                /** @description scheduled until sendAt; sending while it fans out in batches; sent when every recipient is reached; cancelled (what was sent stays sent) */
+                                status: "scheduled" | "sending" | "sent" | "cancelled";
+                                /** @description Recipients reached so far */
+                                recipients: number;
+                                /** @description Per channel: in-app notifications created, emails and pushes queued so far */
+                                counts: {
+                                    inApp: number;
+                                    email: number;
+                                    push: number;
+                                };
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                /** Format: date-time */
+                                cancelledAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule an announcement to all users, a list of users or the people of one hall */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        body: string;
+                        /** @description A path in the app (under APP_URL) the notification and email link to */
+                        url?: string;
+                        /** @description Who gets it: exactly one of all, userIds, hallId */
+                        audience: {
+                            /** @enum {boolean} */
+                            all: true;
+                        } | {
+                            userIds: string[];
+                        } | {
+                            hallId: string;
+                        };
+                        channels: ("inApp" | "email" | "push")[];
+                        /**
+                         * Format: date-time
+                         * @description When to send it; now when absent. Not in the past, at most a year ahead
+                         */
+                        sendAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            title: string;
+                            body: string;
+                            url: string | null;
+                            /** @description Who gets it: exactly one of all, userIds, hallId */
+                            audience: {
+                                /** @enum {boolean} */
+                                all: true;
+                            } | {
+                                userIds: string[];
+                            } | {
+                                hallId: string;
+                            };
+                            channels: ("inApp" | "email" | "push")[];
+                            /** Format: date-time */
+                            sendAt: string;
+                            /** @description scheduled until sendAt; sending while it fans out in batches; sent when every recipient is reached; cancelled (what was sent stays sent) */
+                            status: "scheduled" | "sending" | "sent" | "cancelled";
+                            /** @description Recipients reached so far */
+                            recipients: number;
+                            /** @description Per channel: in-app notifications created, emails and pushes queued so far */
+                            counts: {
+                                inApp: number;
+                                email: number;
+                                push: number;
+                            };
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/announcements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One announcement, with its counts per channel */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            title: string;
+                            body: string;
+                            url: string | null;
+                            /** @description Who gets it: exactly one of all, userIds, hallId */
+                            audience: {
+                                /** @enum {boolean} */
+                                all: true;
+                            } | {
+                                userIds: string[];
+                            } | {
+                                hallId: string;
+                            };
+                            channels: ("inApp" | "email" | "push")[];
+                            /** Format: date-time */
+                            sendAt: string;
+                            /** @description scheduled until sendAt; sending while it fans out in batches; sent when every recipient is reached; cancelled (what was sent stays sent) */
+                            status: "scheduled" | "sending" | "sent" | "cancelled";
+                            /** @description Recipients reached so far */
+                            recipients: number;
+                            /** @description Per channel: in-app notifications created, emails and pushes queued so far */
+                            counts: {
+                                inApp: number;
+                                email: number;
+                                push: number;
+                            };
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Cancel an announcement not yet (fully) sent: no further recipients get it; what was sent stays sent */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            title: string;
+                            body: string;
+                            url: string | null;
+                            /** @description Who gets it: exactly one of all, userIds, hallId */
+                            audience: {
+                                /** @enum {boolean} */
+                                all: true;
+                            } | {
+                                userIds: string[];
+                            } | {
+                                hallId: string;
+                            };
+                            channels: ("inApp" | "email" | "push")[];
+                            /** Format: date-time */
+                            sendAt: string;
+                            /** @description scheduled until sendAt; sending while it fans out in batches; sent when every recipient is reached; cancelled (what was sent stays sent) */
+                            status: "scheduled" | "sending" | "sent" | "cancelled";
+                            /** @description Recipients reached so far */
+                            recipients: number;
+                            /** @description Per channel: in-app notifications created, emails and pushes queued so far */
+                            counts: {
+                                inApp: number;
+                                email: number;
+                                push: number;
+                            };
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                        };
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such id for this user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The request conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4120,6 +4594,7 @@ export interface components {
              *     - `hall_booking_created`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`
              *     - `booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
              *     - `hall_booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
+             *     - `announcement`: `announcementId`, `url`?
              */
             data: {
                 [key: string]: unknown;
