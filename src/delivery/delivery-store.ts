@@ -77,17 +77,20 @@ export async function claimDueDeliveries(db: Kysely<Database>, channel: ChannelN
 export interface ClaimRef {
   id: string
   token: string
+  /** What the provider called the accepted message (SMPP message ids, push message URL); kept by markSent. */
+  providerId?: string
 }
 
-const claimsJson = (claims: ClaimRef[]) => JSON.stringify(claims.map((c) => ({ id: c.id, token: c.token })))
+const claimsJson = (claims: ClaimRef[]) => JSON.stringify(claims.map((c) => ({ id: c.id, token: c.token, provider_id: c.providerId ?? null })))
 
 /** Marks accepted deliveries sent; answers how many were still ours to mark. */
 export async function markSent(db: Kysely<Database>, claims: ClaimRef[]): Promise<number> {
   if (claims.length === 0) return 0
   const result = await sql`
     UPDATE deliveries d
-    SET status = 'sent', sent_at = now(), updated_at = now(), last_error = NULL, claimed_by = NULL, payload = ${eraseSecrets}
-    FROM json_to_recordset(${claimsJson(claims)}::json) AS c(id uuid, token uuid)
+    SET status = 'sent', sent_at = now(), updated_at = now(), last_error = NULL, claimed_by = NULL, payload = ${eraseSecrets},
+        provider_id = coalesce(c.provider_id, d.provider_id)
+    FROM json_to_recordset(${claimsJson(claims)}::json) AS c(id uuid, token uuid, provider_id text)
     WHERE d.id = c.id AND d.claim_token = c.token AND d.status = 'pending'`.execute(db)
   return Number(result.numAffectedRows ?? 0)
 }

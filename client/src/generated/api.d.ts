@@ -1907,7 +1907,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    status?: "pending" | "sent" | "failed" | "expired";
+                    /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                    status?: "pending" | "sent" | "delivered" | "failed" | "expired";
                     limit: number;
                     cursor?: string;
                     recipient?: string;
@@ -1934,7 +1935,8 @@ export interface paths {
                                 type: string;
                                 template: string;
                                 locale: string;
-                                status: "pending" | "sent" | "failed" | "expired";
+                                /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                                status: "pending" | "sent" | "delivered" | "failed" | "expired";
                                 attempts: number;
                                 /**
                                  * Format: date-time
@@ -2037,7 +2039,8 @@ export interface paths {
                             type: string;
                             template: string;
                             locale: string;
-                            status: "pending" | "sent" | "failed" | "expired";
+                            /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                            status: "pending" | "sent" | "delivered" | "failed" | "expired";
                             attempts: number;
                             /**
                              * Format: date-time
@@ -2120,7 +2123,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    status?: "pending" | "sent" | "failed" | "expired";
+                    /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                    status?: "pending" | "sent" | "delivered" | "failed" | "expired";
                     limit: number;
                     cursor?: string;
                     channel?: "email" | "push" | "sms" | "webhook";
@@ -2162,7 +2166,8 @@ export interface paths {
                                 } | null;
                                 template: string;
                                 locale: string;
-                                status: "pending" | "sent" | "failed" | "expired";
+                                /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                                status: "pending" | "sent" | "delivered" | "failed" | "expired";
                                 attempts: number;
                                 /**
                                  * Format: date-time
@@ -2279,7 +2284,8 @@ export interface paths {
                             } | null;
                             template: string;
                             locale: string;
-                            status: "pending" | "sent" | "failed" | "expired";
+                            /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                            status: "pending" | "sent" | "delivered" | "failed" | "expired";
                             attempts: number;
                             /**
                              * Format: date-time
