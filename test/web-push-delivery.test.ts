@@ -30,6 +30,8 @@ const proc = startService({
   WEB_PUSH_PRIVATE_KEY: keys.privateKey,
   WEB_PUSH_SUBJECT: subject,
   NODE_EXTRA_CA_CERTS: service.caFile,
+  // The test's push service listens on loopback, which subscriptions may not point at otherwise.
+  PUSH_ALLOWED_HOSTS: '127.0.0.1',
 })
 t.teardown(async () => {
   proc.child.kill('SIGTERM')

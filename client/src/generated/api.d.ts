@@ -1649,7 +1649,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribes this browser to the caller's push messages
-         * @description Takes `PushSubscription.toJSON()`. The same endpoint again answers the same id (its keys are updated); an endpoint a different user subscribed before becomes the caller's.
+         * @description Takes `PushSubscription.toJSON()`. The same endpoint again answers the same id (its keys are updated); an endpoint a different user subscribed before becomes the caller's. An endpoint whose host is or resolves to a loopback, private, link-local or metadata address is refused with 400 (unless listed in PUSH_ALLOWED_HOSTS).
          */
         post: {
             parameters: {

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:https'
+import type { LookupFunction } from 'node:net'
 
 export interface PushResponse {
   status: number
@@ -11,11 +12,11 @@ export function postToPushService(
   endpoint: string,
   headers: Record<string, string | number>,
   body: Buffer | null,
-  { agent, timeoutMs, signal }: { agent: Agent; timeoutMs: number; signal: AbortSignal },
+  { agent, timeoutMs, signal, lookup }: { agent: Agent; timeoutMs: number; signal: AbortSignal; lookup?: LookupFunction },
 ): Promise<PushResponse> {
   return new Promise((resolve, reject) => {
     // A signal of its own per request: many sends share the caller's, and each request listens on its signal.
-    const req = request(endpoint, { method: 'POST', headers, agent, signal: AbortSignal.any([signal]), timeout: timeoutMs }, (res) => {
+    const req = request(endpoint, { method: 'POST', headers, agent, signal: AbortSignal.any([signal]), timeout: timeoutMs, ...(lookup ? { lookup } : {}) }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (chunk: Buffer) => {
