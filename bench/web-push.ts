@@ -28,7 +28,7 @@ const total = Number(values.messages)
 const concurrency = Number(values.concurrency)
 
 const scratch = await createScratchDatabase('push')
-const config = { ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: scratch.url, DATA_DIR: `/tmp/${uniqueName('bench-push')}`, JWT_SECRET: 'x'.repeat(32) }), databaseUrl: scratch.url }
+const config = { ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: scratch.url, DATA_DIR: `/tmp/${uniqueName('bench-push')}`, JWT_SECRET: 'x'.repeat(32), PUSH_ALLOWED_HOSTS: '127.0.0.1' }), databaseUrl: scratch.url }
 const vapid = config.webPush!
 const { db } = connectDatabase(scratch.url, { max: concurrency })
 await migrateToLatest(db)

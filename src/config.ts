@@ -63,6 +63,11 @@ export interface Config {
   warnings: readonly string[]
   sms: SmsConfig
   webhooks: WebhookConfig
+  /**
+   * Where push subscriptions may point: always public addresses (endpoints come from users,
+   * and real push services are public), except hosts in `PUSH_ALLOWED_HOSTS`.
+   */
+  pushEndpoints: WebhookConfig
   /** `undefined` means Web Push is off (production without VAPID keys). */
   webPush: WebPushConfig | undefined
   /** Local time ("HH:MM", the admin's zone) at which daily digests are sent (DIGEST_DAILY_AT). */
@@ -300,16 +305,20 @@ function smsConfig(env: Env): SmsConfig {
   return Object.freeze({ url: url(env, 'SMS_URL', ['smpp:', 'ssmpp:']), from, window: integer(env, 'SMS_WINDOW', 10, 1, 100) })
 }
 
-function webhookConfig(env: Env, production: boolean): WebhookConfig {
-  const raw = text(env, 'WEBHOOK_ALLOWED_HOSTS')
+function allowList(env: Env, name: string): string[] {
+  const raw = text(env, name)
   const allowedHosts = raw === undefined ? [] : raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
   for (const entry of allowedHosts) {
     const isRange = entry.includes('/') && (() => { try { ipaddr.parseCIDR(entry); return true } catch { return false } })()
     if (!isRange && !ipaddr.isValid(entry) && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(entry)) {
-      fail('WEBHOOK_ALLOWED_HOSTS', `must list host names, addresses or CIDR ranges separated by commas (got "${entry}")`)
+      fail(name, `must list host names, addresses or CIDR ranges separated by commas (got "${entry}")`)
     }
   }
-  return Object.freeze({ blockPrivateAddresses: production, allowedHosts })
+  return allowedHosts
+}
+
+function webhookConfig(env: Env, production: boolean): WebhookConfig {
+  return Object.freeze({ blockPrivateAddresses: production, allowedHosts: allowList(env, 'WEBHOOK_ALLOWED_HOSTS') })
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -463,6 +472,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The fallbacks never escape: any problem recorded here ends in the ConfigError below.
     sms: check(() => smsConfig(env), undefined as unknown as SmsConfig),
     webhooks: check(() => webhookConfig(env, production), undefined as unknown as WebhookConfig),
+    pushEndpoints: check(() => Object.freeze({ blockPrivateAddresses: true, allowedHosts: allowList(env, 'PUSH_ALLOWED_HOSTS') }), undefined as unknown as WebhookConfig),
     webPush: check(() => webPushConfig(env, production, dataDir, mailFrom), undefined),
     digestDailyAt: check(() => clockTime(env, 'DIGEST_DAILY_AT', '08:00'), '08:00'),
     warnings: Object.freeze(warnings),

@@ -36,6 +36,22 @@ t.test('retention deletes what is past RETENTION_DAYS in bounded batches, one re
     payload: JSON.stringify({ booking: { title: 'x' } }), status, updated_at: ago(days), created_at: ago(days), event_source: '/test', event_id: `m-${n}`,
   })
   await db.insertInto('email_outbox').values([email('sent', 60, 1), email('failed', 60, 2), email('pending', 60, 3), email('sent', 1, 4), email('failed', 1, 5)] as never).execute()
+  // The other channels' deliveries, and the SMPP message ids of SMS parts.
+  const delivery = (channel: string, status: string, days: number, n: number) => ({
+    channel, user_id: channel === 'webhook' ? null : 'r-1', destination: `d-${n}`, notification_type: 'booking_cancelled', template: channel, locale: 'en',
+    payload: JSON.stringify({ text: 'x' }), status, updated_at: ago(days), created_at: ago(days), event_source: '/test', event_id: `d-${n}`,
+  })
+  const others = await db.insertInto('deliveries').values([
+    delivery('sms', 'delivered', 60, 1), delivery('push', 'sent', 60, 2), delivery('webhook', 'failed', 60, 3),
+    delivery('sms', 'pending', 60, 4), delivery('push', 'sent', 1, 5), delivery('sms', 'failed', 1, 6),
+  ] as never).returning(['id', 'event_id']).execute()
+  const idOf = (eventId: string) => others.find((d) => d.event_id === eventId)!.id
+  const part = (messageId: string, deliveryId: string, days: number) => ({ message_id: messageId, delivery_id: deliveryId, part: 1, parts: 1, submitted_at: ago(days) })
+  await db.insertInto('sms_messages').values([
+    part('old-1a', idOf('d-1'), 60), part('old-1b', idOf('d-1'), 60), part('pending-4', idOf('d-4'), 60), part('recent-6', idOf('d-6'), 1),
+    // Parts whose delivery is gone already (erased with its user): the old one goes, the recent one stays.
+    part('orphan-old', '00000000-0000-4000-8000-000000000001', 60), part('orphan-new', '00000000-0000-4000-8000-000000000002', 1),
+  ] as never).execute()
   await db.insertInto('processed_events').values([
     { source: '/test', id: 'old', type: 'booking.created', processed_at: ago(60) },
     { source: '/test', id: 'new', type: 'booking.created', processed_at: ago(1) },
@@ -51,12 +67,12 @@ t.test('retention deletes what is past RETENTION_DAYS in bounded batches, one re
   t.teardown(() => other.end())
   await other.query('SELECT pg_advisory_lock(7304512411)')
   const skipped = await runRetention({ db, retentionDays: config.retentionDays, batchSize: config.retentionBatchSize, log: app.log })
-  t.same(skipped, { ran: false, notifications: 0, emailBodies: 0, emails: 0, events: 0 }, 'skipped while another replica runs it')
+  t.same(skipped, { ran: false, notifications: 0, emailBodies: 0, deliveries: 0, emails: 0, smsMessages: 0, events: 0 }, 'skipped while another replica runs it')
   t.equal(Number((await db.selectFrom('notifications').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 15, 'nothing deleted')
   await other.query('SELECT pg_advisory_unlock(7304512411)')
 
   const result = await runRetention({ db, retentionDays: config.retentionDays, batchSize: config.retentionBatchSize, log: app.log })
-  t.same(result, { ran: true, notifications: 13, emailBodies: 1, emails: 2, events: 1 })
+  t.same(result, { ran: true, notifications: 13, emailBodies: 1, deliveries: 5, emails: 2, smsMessages: 3, events: 1 })
   const left = await db.selectFrom('notifications').select(['title']).orderBy('title').execute()
   t.same(left.map((r) => r.title), ['t101', 't102'], 'the recent notifications stay')
   const emails = await db.selectFrom('email_outbox').select(['event_id', 'status', 'payload']).orderBy('event_id').execute()
@@ -65,12 +81,16 @@ t.test('retention deletes what is past RETENTION_DAYS in bounded batches, one re
     { event_id: 'm-4', status: 'sent', payload: {} },
     { event_id: 'm-5', status: 'failed', payload: { booking: { title: 'x' } } },
   ], 'old finished emails deleted, a pending one kept, sent bodies emptied, a failed one kept for a retry')
+  const kept = await db.selectFrom('deliveries').select(['event_id', 'status']).where('channel', '<>', 'email').orderBy('event_id').execute()
+  t.same(kept, [{ event_id: 'd-4', status: 'pending' }, { event_id: 'd-5', status: 'sent' }, { event_id: 'd-6', status: 'failed' }], 'old finished push, SMS and webhook deliveries deleted; pending and recent ones kept')
+  const parts = await db.selectFrom('sms_messages').select('message_id').orderBy('message_id').execute()
+  t.same(parts.map((p) => p.message_id), ['orphan-new', 'pending-4', 'recent-6'], "a deleted SMS delivery's parts go with it, and old parts of deliveries gone otherwise")
   t.same((await db.selectFrom('processed_events').select('id').execute()).map((r) => r.id), ['new'])
   await waitFor(async () => (await count()) === 1, { what: 'the cached count to follow the deletion', timeout: 5_000 })
   t.equal(await count(), 1, 'the unread count follows the deletion')
 
   const again = await runRetention({ db, retentionDays: config.retentionDays, batchSize: config.retentionBatchSize, log: app.log })
-  t.same(again, { ran: true, notifications: 0, emailBodies: 0, emails: 0, events: 0 }, 'a second run finds nothing')
+  t.same(again, { ran: true, notifications: 0, emailBodies: 0, deliveries: 0, emails: 0, smsMessages: 0, events: 0 }, 'a second run finds nothing')
 })
 
 /** A migrated database of its own, a direct connection to it, and helpers for the scheduler tests. */

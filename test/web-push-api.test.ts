@@ -1,6 +1,7 @@
 import { createECDH, randomBytes } from 'node:crypto'
 import t from 'tap'
 import { MAX_SUBSCRIPTIONS_PER_USER } from '../src/delivery/web-push/subscription-store.js'
+import { ConfigError, loadConfig } from '../src/config.js'
 import { auth, build, createTestDatabase } from './helpers/app.js'
 
 /** The subscriptions API (contract section 2, Web Push): what a browser sends, checked; one user's devices only. */
@@ -99,4 +100,15 @@ t.test('the sample service worker is served as JavaScript', async (t) => {
   t.match(response.headers['content-type'], /javascript/)
   t.match(response.body, /addEventListener\('push'/)
   t.match(response.body, /openWindow/)
+})
+
+t.test('an endpoint on a loopback, private or link-local address is refused with 400 (PUSH_ALLOWED_HOSTS unset)', async (t) => {
+  for (const [host, range] of [['127.0.0.1:8443', 'loopback'], ['localhost', 'loopback'], ['[::1]', 'loopback'], ['10.0.0.5', 'private'], ['169.254.169.254', 'linkLocal']] as const) {
+    const response = await post('u-ssrf', { endpoint: `https://${host}/push/abc`, keys: browserKeys() })
+    t.equal(response.statusCode, 400, host)
+    t.match(response.json().message, new RegExp(`^body/endpoint: .* resolves to .*, a ${range} address; push subscriptions only reach public addresses \\(or hosts in PUSH_ALLOWED_HOSTS\\)$`), host)
+  }
+  t.same((await app.inject({ url: '/v1/push/subscriptions', headers: auth(app, 'u-ssrf') })).json().items, [], 'nothing was saved')
+  t.same(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), PUSH_ALLOWED_HOSTS: 'Push.Local, 127.0.0.1,10.0.0.0/8' }).pushEndpoints, { blockPrivateAddresses: true, allowedHosts: ['push.local', '127.0.0.1', '10.0.0.0/8'] })
+  t.throws(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), PUSH_ALLOWED_HOSTS: 'push.local,not a host!' }), new ConfigError('Invalid configuration: PUSH_ALLOWED_HOSTS must list host names, addresses or CIDR ranges separated by commas (got "not a host!")'))
 })

@@ -27,7 +27,7 @@ if (!existsSync(executablePath)) {
   if (process.env.REQUIRE_BROWSER) t.fail(`no browser at ${executablePath}: install Debian's chromium package or set CHROMIUM_PATH`)
   else t.test('service worker in a browser', { skip: `no browser at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)` }, async () => {})
 } else {
-  const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t), APP_URL: 'https://app.example.com' }, { sendEmails: false })
+  const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t), APP_URL: 'https://app.example.com', PUSH_ALLOWED_HOSTS: '127.0.0.1' }, { sendEmails: false })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 

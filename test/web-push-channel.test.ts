@@ -14,7 +14,7 @@ import { type BrowserSubscription, PushService } from './helpers/push-service.js
  * the channel): every accepted message had a valid VAPID signature and decrypted with the
  * subscription's private key, and every answer a push service gives maps to its outcome.
  */
-const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t), APP_URL: 'https://app.example.com' }, { sendEmails: false })
+const { app, config } = await build(t, { DATABASE_URL: await createTestDatabase(t), APP_URL: 'https://app.example.com', PUSH_ALLOWED_HOSTS: '127.0.0.1' }, { sendEmails: false })
 const vapid = config.webPush!
 const service = new PushService({ vapidPublicKey: vapid.publicKey, subject: vapid.subject })
 await service.start()
@@ -181,4 +181,25 @@ t.test("a subscription that moved to another user never gets this user's message
   const outcome = await channel.send(job(browser.rowId), signal)
   t.equal(outcome.kind, 'failed', JSON.stringify(outcome))
   t.equal(service.messagesFor(browser).length, 0)
+})
+
+t.test('at send time an endpoint on a private address is refused, given as an address or as a name that resolves to one', async (t) => {
+  // Subscriptions made while the address was allowed (or while the name resolved elsewhere).
+  const guarded = createWebPushChannel({ config: { ...config, pushEndpoints: { blockPrivateAddresses: true, allowedHosts: [] } }, db: app.db, log: app.log, metrics: app.metrics }, { ca: service.ca })
+  t.teardown(() => guarded.close())
+  const byAddress = await subscribe()
+  const refused = service.refused.length
+  t.match(await guarded.send(job(byAddress.rowId), signal), {
+    kind: 'failed',
+    error: /^127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address; push subscriptions only reach public addresses \(or hosts in PUSH_ALLOWED_HOSTS\)$/,
+  })
+  const browser = service.subscribe()
+  const byName = await saveSubscription(app.db, ada.id, { endpoint: browser.endpoint.replace('127.0.0.1', 'localhost'), p256dh: browser.keys.p256dh, auth: browser.keys.auth })
+  t.match(await guarded.send(job(byName), signal), { kind: 'failed', error: /^localhost resolves to .*loopback address; push subscriptions only reach public addresses/ }, 'checked on the lookup the connection uses')
+  t.equal(service.messagesFor(byAddress).length + service.messagesFor(browser).length + service.refused.length - refused, 0, 'no request reached the push service')
+
+  const allowing = createWebPushChannel({ config: { ...config, pushEndpoints: { blockPrivateAddresses: true, allowedHosts: ['localhost'] } }, db: app.db, log: app.log, metrics: app.metrics }, { ca: service.ca })
+  t.teardown(() => allowing.close())
+  // Reached: the test service answers, refusing only the VAPID audience (it takes its own origin, 127.0.0.1).
+  t.match(await allowing.send(job(byName), signal), { kind: 'failed', error: /^push service answered 403: VAPID: aud is https:\/\/localhost:/ }, 'a host in PUSH_ALLOWED_HOSTS is reached')
 })

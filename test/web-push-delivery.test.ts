@@ -30,6 +30,8 @@ const proc = startService({
   WEB_PUSH_PRIVATE_KEY: keys.privateKey,
   WEB_PUSH_SUBJECT: subject,
   NODE_EXTRA_CA_CERTS: service.caFile,
+  // The test's push service listens on loopback, which subscriptions may not point at otherwise.
+  PUSH_ALLOWED_HOSTS: '127.0.0.1',
 })
 t.teardown(async () => {
   proc.child.kill('SIGTERM')
@@ -49,7 +51,7 @@ async function subscribe(user = ada.id) {
   if (status !== 201) throw new Error(`subscribe: ${status}`)
   return { ...browser, rowId: json.id as string }
 }
-const pushDeliveries = async () => (await call('GET', '/v1/admin/deliveries?channel=push', as('ops', ['notifications:admin']))).json.items as { id: string; destination: string; status: string; attempts: number; nextAttemptAt: string | null; lastError: string | null; notificationId: string | null }[]
+const pushDeliveries = async () => (await call('GET', '/v1/admin/deliveries?channel=push', as('ops', ['notifications:admin']))).json.items as { id: string; destination: string; status: string; attempts: number; nextAttemptAt: string | null; lastError: string | null; notificationId: string | null; providerId: string | null }[]
 
 t.test('a cancellation reaches each subscribed browser; a 410 deletes that subscription', async (t) => {
   const phone = await subscribe()
@@ -71,6 +73,7 @@ t.test('a cancellation reaches each subscribed browser; a 410 deletes that subsc
   await waitFor(async () => !(await call('GET', '/v1/push/subscriptions', as(ada.id))).json.items.some((s: { id: string }) => s.id === laptop.rowId), { what: 'the gone subscription deleted', timeout: 30_000 })
   const rows = await pushDeliveries()
   t.equal(rows.find((d) => d.destination === phone.rowId)?.status, 'sent')
+  t.match(rows.find((d) => d.destination === phone.rowId)?.providerId, /^https:\/\/127\.0\.0\.1:\d+\/messages\//, "the push service's message URL (Location) is the provider id")
   const gone = rows.find((d) => d.destination === laptop.rowId)
   t.equal(gone?.status, 'failed', 'the delivery to the gone browser is final')
   t.match(gone?.lastError, /gone.*410/)

@@ -14,7 +14,7 @@ import { PushService } from './helpers/push-service.js'
  * it up: NODE_EXTRA_CA_CERTS, read by Node at start (no `ca` option in the code path).
  */
 const DATABASE_URL = await createTestDatabase(t)
-const { app, config } = await build(t, { DATABASE_URL }, { sendEmails: false })
+const { app, config } = await build(t, { DATABASE_URL, PUSH_ALLOWED_HOSTS: '127.0.0.1' }, { sendEmails: false })
 const service = new PushService({ vapidPublicKey: config.webPush!.publicKey, subject: config.webPush!.subject })
 await service.start()
 t.teardown(() => service.stop())
@@ -41,7 +41,7 @@ async function sendInChild(extraEnv: Record<string, string>): Promise<{ outcome:
   const browser = service.subscribe()
   const id = (await app.inject({ method: 'POST', url: '/v1/push/subscriptions', headers: auth(app, ada.id), payload: { endpoint: browser.endpoint, keys: browser.keys } })).json().id as string
   const job = { id: randomUUID(), channel: 'push', userId: ada.id, destination: id, notificationType: 'booking_confirmed', notificationId: randomUUID(), template: 'push', locale: 'en', payload: { title: 'Booking confirmed', body: 'See you there', bookingId: 'b-1' }, attempts: 1, createdAt: new Date() }
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL, DATA_DIR: config.dataDir, JWT_SECRET: 'x'.repeat(32), PUSH_JOB: JSON.stringify(job), ...extraEnv }
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL, DATA_DIR: config.dataDir, JWT_SECRET: 'x'.repeat(32), PUSH_ALLOWED_HOSTS: '127.0.0.1', PUSH_JOB: JSON.stringify(job), ...extraEnv }
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, cwd: join(import.meta.dirname, '..'), timeout: 60_000 })
   return { outcome: JSON.parse(stdout) as SendOutcome, subscriptionId: browser.id }
 }

@@ -56,7 +56,8 @@ export interface NotificationTable {
 export type NotificationRow = Selectable<NotificationTable>
 export type NewNotificationRow = Insertable<NotificationTable>
 
-export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'expired'
+/** delivered: the destination confirmed it (an SMS delivery receipt); only after sent. */
+export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'failed' | 'expired'
 export type EmailStatus = DeliveryStatus
 
 export interface DeliveryTable {

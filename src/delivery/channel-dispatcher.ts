@@ -265,7 +265,7 @@ export class ChannelDispatcher {
     }
     if (outcome.kind === 'sent') {
       observeSend(this.o.metrics, this.name, (performance.now() - started) / 1000)
-      this.noteSent({ id: row.id, token: row.claim_token, templateVersion: outcome.templateVersion ?? null })
+      this.noteSent({ id: row.id, token: row.claim_token, templateVersion: outcome.templateVersion ?? null, ...(outcome.providerId ? { providerId: outcome.providerId } : {}) })
       countDelivery(this.o.metrics, 'sent', this.name, row.template)
     }
     return outcome

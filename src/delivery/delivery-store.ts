@@ -89,17 +89,20 @@ export interface ClaimRef {
   token: string
   /** On a sent delivery: the template version it was rendered from (null = the file default). */
   templateVersion?: number | null
+  /** What the provider called the accepted message (SMPP message ids, push message URL); kept by markSent. */
+  providerId?: string
 }
 
-const claimsJson = (claims: ClaimRef[]) => JSON.stringify(claims.map((c) => ({ id: c.id, token: c.token, template_version: c.templateVersion ?? null })))
+const claimsJson = (claims: ClaimRef[]) => JSON.stringify(claims.map((c) => ({ id: c.id, token: c.token, template_version: c.templateVersion ?? null, provider_id: c.providerId ?? null })))
 
 /** Marks accepted deliveries sent; answers how many were still ours to mark. */
 export async function markSent(db: Kysely<Database>, claims: ClaimRef[]): Promise<number> {
   if (claims.length === 0) return 0
   const result = await sql`
     UPDATE deliveries d
-    SET status = 'sent', sent_at = now(), updated_at = now(), last_error = NULL, claimed_by = NULL, payload = ${eraseSecrets}, template_version = c.template_version
-    FROM json_to_recordset(${claimsJson(claims)}::json) AS c(id uuid, token uuid, template_version integer)
+    SET status = 'sent', sent_at = now(), updated_at = now(), last_error = NULL, claimed_by = NULL, payload = ${eraseSecrets},
+        template_version = c.template_version, provider_id = coalesce(c.provider_id, d.provider_id)
+    FROM json_to_recordset(${claimsJson(claims)}::json) AS c(id uuid, token uuid, template_version integer, provider_id text)
     WHERE d.id = c.id AND d.claim_token = c.token AND d.status = 'pending'`.execute(db)
   return Number(result.numAffectedRows ?? 0)
 }

@@ -230,10 +230,12 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
  */
 export async function writeEffects(trx: Transaction<Database>, notifications: Sourced<PlannedNotification>[], deliveries: NewDelivery[], now?: Date) {
   const inserted = await insertNotifications(trx, notifications)
-  // A push names its notification (the service worker passes the id on when it is opened).
+  // Every delivery to a user names its notification (when in-app is on): a push passes it to
+  // the service worker, operators see which notification an email or SMS was about, and an
+  // email's links can carry it.
   const notificationIds = new Map(inserted.map((n) => [`${n.eventSource}\0${n.eventId}\0${n.userId}\0${n.type}`, n.id]))
   for (const d of deliveries) {
-    if (d.channel === 'push') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
+    if (d.channel !== 'webhook') d.notificationId = notificationIds.get(`${d.eventSource}\0${d.eventId}\0${d.userId}\0${d.notificationType}`) ?? null
   }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
   await insertDeliveries(trx, deliveries, now)

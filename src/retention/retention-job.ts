@@ -14,23 +14,31 @@ export interface RetentionResult {
   ran: boolean
   notifications: number
   emailBodies: number
+  /** Finished deliveries deleted, of every channel... */
+  deliveries: number
+  /** ...of which emails. */
   emails: number
+  /** SMPP message ids (one per SMS part) of deleted SMS deliveries, and of ones deleted otherwise. */
+  smsMessages: number
   events: number
 }
+
+const nothing = { notifications: 0, emailBodies: 0, deliveries: 0, emails: 0, smsMessages: 0, events: 0 }
 
 // Any fixed number shared by every replica: whoever holds it runs, the others skip.
 const LOCK_KEY = 7_304_512_411
 
 /**
  * Deletes what is past its time, in bounded batches so that no statement holds locks for
- * long: notifications and finished emails older than RETENTION_DAYS, the idempotency keys
+ * long: notifications and finished deliveries (every channel, with their SMS parts) older
+ * than RETENTION_DAYS, the idempotency keys
  * of events that old, and the bodies (template data) of sent emails, which nothing reads again.
  * One replica at a time: a session advisory lock, released by the database if the holder dies.
  */
 export async function runRetention(o: RetentionOptions): Promise<RetentionResult> {
   return o.db.connection().execute(async (db) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`.execute(db)
-    if (!rows[0]?.locked) return { ran: false, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
+    if (!rows[0]?.locked) return { ran: false, ...nothing }
     let result: RetentionResult
     try {
       result = await deleteOld(db, o)
@@ -47,7 +55,7 @@ export async function runRetention(o: RetentionOptions): Promise<RetentionResult
 
 async function deleteOld(db: Kysely<Database>, o: RetentionOptions): Promise<RetentionResult> {
   const cutoff = sql`now() - make_interval(days => ${o.retentionDays})`
-  const result: RetentionResult = { ran: true, notifications: 0, emailBodies: 0, emails: 0, events: 0 }
+  const result: RetentionResult = { ran: true, ...nothing }
   result.notifications = await inBatches(o.batchSize, async (limit) => {
     const deleted = await sql<{ user_id: string }>`
       DELETE FROM notifications n USING (
@@ -57,11 +65,32 @@ async function deleteOld(db: Kysely<Database>, o: RetentionOptions): Promise<Ret
     // Their pages (and counts) change: the table's trigger tells every replica.
     return deleted.rows.length
   })
-  result.emails = await inBatches(o.batchSize, async (limit) => {
+  // Finished: sent, delivered, failed or expired; a pending one is still to be sent. A failed
+  // one is kept until then, so operators can retry it. Its SMS parts go in the same statement.
+  result.deliveries = await inBatches(o.batchSize, async (limit) => {
+    const deleted = await sql<{ channel: string; parts: number }>`
+      WITH old AS (
+        DELETE FROM deliveries d USING (
+          SELECT id FROM deliveries WHERE status <> 'pending' AND updated_at < ${cutoff} ORDER BY updated_at LIMIT ${limit}
+        ) old WHERE d.id = old.id
+        RETURNING d.id, d.channel
+      ), parts AS (
+        DELETE FROM sms_messages s USING old WHERE old.channel = 'sms' AND s.delivery_id = old.id
+        RETURNING 1
+      )
+      SELECT channel, (SELECT count(*)::int FROM parts) AS parts FROM old`.execute(db)
+    result.emails += deleted.rows.filter((r) => r.channel === 'email').length
+    result.smsMessages += deleted.rows[0]?.parts ?? 0
+    return deleted.rows.length
+  })
+  // Parts whose delivery went another way (a user's erasure) are as old as it would be.
+  result.smsMessages += await inBatches(o.batchSize, async (limit) => {
     const deleted = await sql`
-      DELETE FROM email_outbox o USING (
-        SELECT id FROM email_outbox WHERE status <> 'pending' AND updated_at < ${cutoff} ORDER BY updated_at LIMIT ${limit}
-      ) old WHERE o.id = old.id`.execute(db)
+      DELETE FROM sms_messages s USING (
+        SELECT message_id FROM sms_messages m
+        WHERE submitted_at < ${cutoff} AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = m.delivery_id)
+        LIMIT ${limit}
+      ) old WHERE s.message_id = old.message_id`.execute(db)
     return Number(deleted.numAffectedRows ?? 0)
   })
   result.emailBodies = await inBatches(o.batchSize, async (limit) => {
@@ -112,7 +141,7 @@ export class RetentionScheduler {
       this.running = runRetention(this.o)
         .then((result) => {
           this.o.metrics.retentionRuns.inc({ outcome: result.ran ? 'completed' : 'skipped' })
-          if (result.ran && result.notifications + result.emailBodies + result.emails + result.events > 0) this.o.log.info(result, 'retention: old data deleted')
+          if (result.ran && result.notifications + result.emailBodies + result.deliveries + result.smsMessages + result.events > 0) this.o.log.info(result, 'retention: old data deleted')
         })
         .catch((err: unknown) => {
           this.o.metrics.retentionRuns.inc({ outcome: 'failed' })

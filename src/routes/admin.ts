@@ -8,7 +8,9 @@ import { BearerAuth, NullableString, errors } from '../schemas/common.js'
 
 const tags = ['operators']
 
-const Status = Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('expired')])
+const Status = Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('expired')], {
+  description: 'delivered: the destination confirmed it arrived (SMS delivery receipts), after sent',
+})
 const ChannelParam = Type.Unsafe<ChannelName>({ type: 'string', enum: [...DELIVERY_CHANNELS] })
 
 const common = {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { decodeBase64Url, isP256Point } from '../delivery/web-push/vapid-keys.js'
+import { ForbiddenAddressError, PUSH_ENDPOINTS, resolveWebhookTarget } from '../delivery/webhook/address-guard.js'
 import { deleteUserSubscription, listSubscriptions, saveSubscription } from '../delivery/web-push/subscription-store.js'
 import { HttpError, badRequest, notFound } from '../http-errors.js'
 import { publicDir } from '../paths.js'
@@ -44,7 +45,8 @@ const pushRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "Subscribes this browser to the caller's push messages",
-        description: 'Takes `PushSubscription.toJSON()`. The same endpoint again answers the same id (its keys are updated); an endpoint a different user subscribed before becomes the caller\'s.',
+        description:
+          'Takes `PushSubscription.toJSON()`. The same endpoint again answers the same id (its keys are updated); an endpoint a different user subscribed before becomes the caller\'s. An endpoint whose host is or resolves to a loopback, private, link-local or metadata address is refused with 400 (unless listed in PUSH_ALLOWED_HOSTS).',
         security: BearerAuth,
         body: PushSubscriptionBody,
         response: { 201: SubscriptionCreated, ...errors(400, 401, 404, 429) },
@@ -60,6 +62,12 @@ const pushRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // reported below
       }
       if (url?.protocol !== 'https:') badRequest('body/endpoint: must be an https URL (a push service endpoint)')
+      try {
+        await resolveWebhookTarget(url!.hostname, app.config.pushEndpoints, PUSH_ENDPOINTS)
+      } catch (err) {
+        if (err instanceof ForbiddenAddressError) badRequest(`body/endpoint: ${err.message}`)
+        // A host that does not resolve now is taken: every send checks the address it connects to.
+      }
       const p256dh = key(keys.p256dh, 'p256dh', 65, 'an uncompressed P-256 public key')
       if (!isP256Point(Buffer.from(p256dh, 'base64url'))) badRequest('body/keys/p256dh: is not a point on the P-256 curve')
       const auth = key(keys.auth, 'auth', 16, 'the auth secret')

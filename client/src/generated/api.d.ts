@@ -1863,7 +1863,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribes this browser to the caller's push messages
-         * @description Takes `PushSubscription.toJSON()`. The same endpoint again answers the same id (its keys are updated); an endpoint a different user subscribed before becomes the caller's.
+         * @description Takes `PushSubscription.toJSON()`. The same endpoint again answers the same id (its keys are updated); an endpoint a different user subscribed before becomes the caller's. An endpoint whose host is or resolves to a loopback, private, link-local or metadata address is refused with 400 (unless listed in PUSH_ALLOWED_HOSTS).
          */
         post: {
             parameters: {
@@ -2121,7 +2121,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    status?: "pending" | "sent" | "failed" | "expired";
+                    /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                    status?: "pending" | "sent" | "delivered" | "failed" | "expired";
                     limit: number;
                     cursor?: string;
                     recipient?: string;
@@ -2148,7 +2149,8 @@ export interface paths {
                                 type: string;
                                 template: string;
                                 locale: string;
-                                status: "pending" | "sent" | "failed" | "expired";
+                                /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                                status: "pending" | "sent" | "delivered" | "failed" | "expired";
                                 attempts: number;
                                 /**
                                  * Format: date-time
@@ -2251,7 +2253,8 @@ export interface paths {
                             type: string;
                             template: string;
                             locale: string;
-                            status: "pending" | "sent" | "failed" | "expired";
+                            /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                            status: "pending" | "sent" | "delivered" | "failed" | "expired";
                             attempts: number;
                             /**
                              * Format: date-time
@@ -2334,7 +2337,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    status?: "pending" | "sent" | "failed" | "expired";
+                    /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                    status?: "pending" | "sent" | "delivered" | "failed" | "expired";
                     limit: number;
                     cursor?: string;
                     channel?: "email" | "push" | "sms" | "webhook";
@@ -2383,7 +2387,8 @@ export interface paths {
                                 deferralReason: string | null;
                                 template: string;
                                 locale: string;
-                                status: "pending" | "sent" | "failed" | "expired";
+                                /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                                status: "pending" | "sent" | "delivered" | "failed" | "expired";
                                 attempts: number;
                                 /**
                                  * Format: date-time
@@ -2507,7 +2512,8 @@ export interface paths {
                             deferralReason: string | null;
                             template: string;
                             locale: string;
-                            status: "pending" | "sent" | "failed" | "expired";
+                            /** @description delivered: the destination confirmed it arrived (SMS delivery receipts), after sent */
+                            status: "pending" | "sent" | "delivered" | "failed" | "expired";
                             attempts: number;
                             /**
                              * Format: date-time

@@ -3,15 +3,14 @@ import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.
 import { createCapturedSmsChannel } from './captured-sms.js'
 import { encodeSms } from './segments.js'
 import { SmppSession, SmscConnectionLostError, SmscUnreachableError, statusName } from './smpp-session.js'
-import { acceptedParts, announceDelivered, failDeliveryFromReceipt, recordReceipt, recordSubmittedPart, smsDeliveryStatus } from './sms-store.js'
+import { acceptedParts, recordReceipt, recordSubmittedPart, settleFromReceipt, smsDeliveryStatus } from './sms-store.js'
 import { isE164 } from '../../domain/sms-text.js'
 
 export interface SmsChannelDeps extends Pick<ChannelDeps, 'config' | 'db' | 'log'> {
   /**
-   * Told when receipts make a delivery final. Default: a failed one moves its delivery to
-   * `failed` with the receipt's status; a delivered one stays `sent` (the deliveries table
-   * has no `delivered` state), its parts marked delivered in sms_messages, and endpoints
-   * subscribed to `delivery.delivered` are told.
+   * Told when receipts make a delivery final. Default: the delivery moves from `sent` to
+   * `delivered`, or to `failed` with the receipt's status (the database's status trigger
+   * tells webhook endpoints subscribed to `delivery.delivered` / `delivery.failed`).
    */
   onDeliveryReceipt?: (deliveryId: string, status: 'delivered' | 'failed', stat: string) => Promise<void>
   /** Tuning for tests: pauses and timeouts of the SMPP session. */
@@ -24,6 +23,9 @@ const PERMANENT = new Set(
     (name) => smpp.errors[name],
   ),
 )
+
+/** How many 100 ms rounds a receipt waits for its delivery's sent mark. */
+const RECEIPT_WAIT_ROUNDS = 50
 
 /** The UDH reference of a delivery: the same on every retry, so a handset can join parts across them. */
 const concatReference = (deliveryId: string) => Number.parseInt(deliveryId.slice(0, 2), 16) || 0
@@ -51,8 +53,14 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
   const onDeliveryReceipt =
     deps.onDeliveryReceipt ??
     (async (deliveryId: string, status: 'delivered' | 'failed', stat: string) => {
-      if (status === 'failed') await failDeliveryFromReceipt(db, deliveryId, `the SMSC reported it undelivered (receipt stat:${stat})`)
-      else await announceDelivered(db, deliveryId)
+      const reason = `the SMSC reported it undelivered (receipt stat:${stat})`
+      // The receipt can overtake the sent mark, which the dispatcher writes a moment after the
+      // SMSC accepted the last part: wait for it rather than lose the receipt's news.
+      for (let i = 0; i < RECEIPT_WAIT_ROUNDS; i++) {
+        if ((await settleFromReceipt(db, deliveryId, status, reason)) !== 'pending') return
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      log.warn({ deliveryId, stat }, 'SMS receipt for a delivery that stayed pending; its status is left as it is (sms_messages keeps the receipt)')
     })
   // Message ids accepted by the SMSC whose row is not written yet.
   const pendingIds = new Set<string>()

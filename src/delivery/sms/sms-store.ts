@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database, SmsMessageStatus } from '../../db/schema.js'
 
-// Data access only. Until the deliveries table carries a provider id, the SMS channel keeps
-// its SMPP message ids here: one row per accepted part.
+// Data access only. The SMS channel keeps its SMPP message ids here, one row per accepted
+// part, so that a receipt finds its delivery and a retry sends only the missing parts (the
+// delivery's provider_id lists them too, for operators).
 
 export async function recordSubmittedPart(db: Kysely<Database>, part: { messageId: string; deliveryId: string; part: number; parts: number }): Promise<void> {
   await db
@@ -48,33 +49,22 @@ export async function recordReceipt(db: Kysely<Database>, messageId: string, sta
   return row?.delivery_id
 }
 
-/** A receipt saying the SMS did not arrive fails its delivery, so operators see it and can retry it. */
-export async function failDeliveryFromReceipt(db: Kysely<Database>, deliveryId: string, reason: string): Promise<void> {
-  await db
+/**
+ * Moves an SMS delivery on from its receipts: `delivered` when every part arrived, `failed`
+ * with the reason when one did not (operators see it and can retry it). Only a `sent`
+ * delivery moves; answers `pending` while its sent mark is not written yet (a fast SMSC's
+ * receipt can come first), so the caller can try again.
+ */
+export async function settleFromReceipt(db: Kysely<Database>, deliveryId: string, status: 'delivered' | 'failed', reason: string): Promise<'settled' | 'pending' | 'other'> {
+  const moved = await db
     .updateTable('deliveries')
-    .set({ status: 'failed', last_error: reason, updated_at: sql`now()` })
+    .set(status === 'failed' ? { status, last_error: reason, updated_at: sql`now()` } : { status, updated_at: sql`now()` })
     .where('id', '=', deliveryId)
     .where('channel', '=', 'sms')
     .where('status', '=', 'sent')
-    .execute()
-}
-
-/**
- * A delivered receipt leaves the delivery `sent` (there is no later state), so its
- * `delivery.delivered` webhooks are written here, in the shape the status trigger uses.
- */
-export async function announceDelivered(db: Kysely<Database>, deliveryId: string): Promise<void> {
-  await sql`
-    INSERT INTO deliveries (channel, user_id, destination, notification_type, notification_id, template, locale, payload, event_source, event_id)
-    SELECT 'webhook', NULL, e.id::text, 'delivery.delivered', d.notification_id, 'webhook', 'en',
-           jsonb_build_object(
-             'type', 'delivery.delivered',
-             'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-             'data', jsonb_build_object('delivery', jsonb_build_object(
-               'id', d.id, 'channel', d.channel, 'userId', d.user_id, 'notificationType', d.notification_type,
-               'notificationId', d.notification_id, 'status', 'delivered', 'attempts', d.attempts, 'error', NULL))),
-           d.event_source, d.event_id
-    FROM deliveries d
-    JOIN webhook_endpoints e ON e.enabled AND e.events @> ARRAY['delivery.delivered']
-    WHERE d.id = ${deliveryId} AND d.channel = 'sms'`.execute(db)
+    .returning('id')
+    .executeTakeFirst()
+  if (moved) return 'settled'
+  const row = await db.selectFrom('deliveries').select('status').where('id', '=', deliveryId).executeTakeFirst()
+  return row?.status === 'pending' ? 'pending' : 'other'
 }

@@ -3,6 +3,7 @@ import { Agent } from 'node:https'
 import webPush from 'web-push'
 import type { WebPushConfig } from '../../config.js'
 import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.js'
+import { ForbiddenAddressError, PUSH_ENDPOINTS, checkLiteralHost, guardedLookup } from '../webhook/address-guard.js'
 import { classifyPushResponse } from './classify-response.js'
 import { composePush } from './compose-push.js'
 import { postToPushService } from './push-request.js'
@@ -37,6 +38,11 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
   const appUrl = deps.config.appUrl
   const timeoutMs = options.timeoutMs ?? 10_000
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 50, ...(options.ca ? { ca: [...rootCertificates, String(options.ca)] } : {}) })
+  // Endpoints come from users: checked at subscription and again on every connection (DNS can
+  // change after the check), so a subscription cannot make this service call internal addresses.
+  const guard = deps.config.pushEndpoints
+  const lookup = guardedLookup(guard, PUSH_ENDPOINTS)
+  const captureDevices = deps.config.env === 'development' ? `${deps.config.publicUrl}/dev/push/devices/` : undefined
 
   // Endpoints come from browsers, that is from users: one pointing at a host that never
   // answers must not pause everyone's pushes. A network error is the channel's outage only
@@ -92,11 +98,17 @@ export function createWebPushChannel(deps: ChannelDeps, options: WebPushChannelO
       const headers: Record<string, string | number> = { ...(details.headers as Record<string, string | number>), Authorization: authorization(subscription.endpoint) }
 
       const origin = new URL(subscription.endpoint).origin
+      // Development's capture device lives on this service itself (plain http, loopback): the
+      // address guard is for endpoints users supply, and the API takes https ones only.
+      const ownCaptureDevice = captureDevices !== undefined && subscription.endpoint.startsWith(captureDevices)
+      if (!ownCaptureDevice && !subscription.endpoint.startsWith('https:')) return { kind: 'failed', error: 'push endpoints must be https URLs' }
       try {
-        const response = await postToPushService(subscription.endpoint, headers, details.body, { agent, timeoutMs, signal })
+        if (!ownCaptureDevice) checkLiteralHost(new URL(origin).hostname, guard, PUSH_ENDPOINTS)
+        const response = await postToPushService(subscription.endpoint, headers, details.body, { agent, timeoutMs, signal, lookup })
         lastAnswer.set(origin, Date.now())
         return classifyPushResponse(response.status, response.headers, response.body)
       } catch (err) {
+        if (err instanceof ForbiddenAddressError) return { kind: 'failed', error: err.message }
         const e = err as NodeJS.ErrnoException
         if (signal.aborted) return { kind: 'retry', error: 'aborted while sending (shutting down)' }
         const error = `push service ${new URL(origin).host} unreachable: ${e.code ? `${e.code} ` : ''}${e.message}`

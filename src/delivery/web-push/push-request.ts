@@ -1,5 +1,6 @@
 import { request as plainRequest } from 'node:http'
 import { Agent, request } from 'node:https'
+import type { LookupFunction } from 'node:net'
 
 export interface PushResponse {
   status: number
@@ -12,14 +13,15 @@ export function postToPushService(
   endpoint: string,
   headers: Record<string, string | number>,
   body: Buffer | null,
-  { agent, timeoutMs, signal }: { agent: Agent; timeoutMs: number; signal: AbortSignal },
+  { agent, timeoutMs, signal, lookup }: { agent: Agent; timeoutMs: number; signal: AbortSignal; lookup?: LookupFunction },
 ): Promise<PushResponse> {
   return new Promise((resolve, reject) => {
     // A signal of its own per request: many sends share the caller's, and each request listens on its signal.
     // Push services speak HTTPS only; plain http is the development capture device on this
-    // service (subscriptions made through the API must be https).
+    // service (subscriptions made through the API must be https), which the address guard
+    // (for endpoints that users supply) does not apply to.
     const send = endpoint.startsWith('http:') ? plainRequest : request
-    const req = send(endpoint, { method: 'POST', headers, ...(send === request ? { agent } : {}), signal: AbortSignal.any([signal]), timeout: timeoutMs }, (res) => {
+    const req = send(endpoint, { method: 'POST', headers, ...(send === request ? { agent, ...(lookup ? { lookup } : {}) } : {}), signal: AbortSignal.any([signal]), timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (chunk: Buffer) => {
