@@ -16,6 +16,7 @@ export interface Database {
   booking_states: BookingStateTable
   webhook_endpoints: WebhookEndpointTable
   sms_messages: SmsMessageTable
+  erased_users: ErasedUserTable
 }
 
 /** Set by a column default when not given. */
@@ -180,4 +181,10 @@ export interface BookingStateTable {
   cancelled_at: NullableTimestamp
   last_event_time: NullableTimestamp
   updated_at: Timestamp
+}
+
+/** Users erased by user.deleted, by a hash of the id (src/store/user-erasure.ts). */
+export interface ErasedUserTable {
+  id_hash: string
+  erased_at: Timestamp
 }

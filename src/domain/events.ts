@@ -69,6 +69,11 @@ export const BookingCancelledData = Type.Object({
   }),
 })
 
+// Only the id: the service erases what it holds about this user, and needs nothing else to do it.
+export const UserDeletedData = Type.Object({
+  user: Type.Object({ id: Id }),
+})
+
 const Envelope = Type.Object({
   specversion: Type.Literal('1.0'),
   id: Id,
@@ -83,6 +88,7 @@ export type PersonData = Static<typeof Person>
 export type UserCreated = Static<typeof UserCreatedData>
 export type BookingCreated = Static<typeof BookingCreatedData>
 export type BookingCancelled = Static<typeof BookingCancelledData>
+export type UserDeleted = Static<typeof UserDeletedData>
 
 interface EventBase {
   specversion: '1.0'
@@ -96,15 +102,17 @@ export type BookitEvent =
   | (EventBase & { type: 'user.created'; data: UserCreated })
   | (EventBase & { type: 'booking.created'; data: BookingCreated })
   | (EventBase & { type: 'booking.cancelled'; data: BookingCancelled })
+  | (EventBase & { type: 'user.deleted'; data: UserDeleted })
 
 export type EventType = BookitEvent['type']
-export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created']
+export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created', 'user.deleted']
 
 const envelopeValidator = Compile(Envelope)
 const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
   'user.created': Compile(UserCreatedData),
   'booking.created': Compile(BookingCreatedData),
   'booking.cancelled': Compile(BookingCancelledData),
+  'user.deleted': Compile(UserDeletedData),
 }
 
 export type Validation = { ok: true; event: BookitEvent } | { ok: false; error: string }
@@ -147,6 +155,7 @@ export function validateEvent(value: unknown): Validation {
   if (!dataValidator.Check(value.data)) return { ok: false, error: firstError(dataValidator, value.data, 'data') }
 
   const event = value as BookitEvent
+  if (event.type === 'user.deleted') return { ok: true, event }
   const userProblem = personProblem(event.data.user, 'data.user')
   if (userProblem) return { ok: false, error: userProblem }
   if (event.type !== 'user.created') {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
-import type { BookitEvent } from '../domain/events.js'
+import { type BookitEvent, EVENT_TYPES } from '../domain/events.js'
 import type { Metrics } from '../metrics.js'
 import { type RecordOptions, type RecordResult, recordEvents, tryRecordEvents } from './record-events.js'
 
@@ -58,4 +58,4 @@ export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
 }
 
 // A label value per known type and one for everything else keeps the series count fixed.
-const EVENT_TYPE_LABELS = new Set(['booking.created', 'booking.cancelled', 'user.created'])
+const EVENT_TYPE_LABELS = new Set<string>(EVENT_TYPES)

@@ -6,6 +6,7 @@ import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.j
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
 import { type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { disabledChannels } from '../notifications/preference-store.js'
+import { eraseUsers, erasedUsers } from '../store/user-erasure.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -149,16 +150,22 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const processed: BookitEvent[] = []
   for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
-  const producing = await applyBookingOrder(trx, processed)
-  const recipients = producing.flatMap(recipientIds)
+  // An erased user gets nothing, whatever arrives later (or earlier in this batch), and a
+  // booking of theirs notifies no one: its messages would name them again.
+  const erasing = processed.flatMap((e) => (e.type === 'user.deleted' ? [e.data.user.id] : []))
+  const ordered = await applyBookingOrder(trx, processed)
+  const erased = await erasedUsers(trx, ordered.flatMap(recipientIds))
+  for (const id of erasing) erased.add(id)
+  const producing = erased.size === 0 ? ordered : ordered.filter((e) => !('user' in e.data && erased.has(e.data.user.id)))
+  const recipients = producing.flatMap(recipientIds).filter((id) => !erased.has(id))
   const disabled = await disabledChannels(trx, recipients)
   const subscriptions = await pushSubscriptionIds(trx, recipients)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   for (const event of producing) {
     const effects = plan(event, disabled, subscriptions)
-    for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
-    for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
+    for (const n of effects.notifications) if (!erased.has(n.userId)) notifications.push({ ...n, source: event.source, eventId: event.id })
+    for (const d of effects.deliveries) if (!erased.has(d.userId)) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
   }
   const inserted = await insertNotifications(trx, notifications)
   // A push names its notification (the service worker passes the id on when it is opened).
@@ -168,6 +175,7 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   }
   deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
   await insertDeliveries(trx, deliveries)
+  await eraseUsers(trx, erasing)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
 }
