@@ -140,6 +140,15 @@ t.test('events about an erased user later produce nothing, for them or about the
   t.same(await app.db.selectFrom('deliveries').select('id').where('destination', '=', erin.email).execute(), [], 'no email to her')
 })
 
+t.test('a user.deleted in the same batch as events for that user wins, in either order', async (t) => {
+  const zed: Person = { id: 'u-zed-3', email: 'zed@example.com', name: 'Zed Zebra', locale: 'en' }
+  const deletion = () => ({ specversion: '1.0', id: randomUUID(), source: '/user-service', type: 'user.deleted', data: { user: { id: zed.id } } })
+  t.equal((await post([userCreated(zed), bookingCreated({ user: zed, admins: [kim] }), deletion(), bookingCreated({ user: olaf, admins: [zed] })])).statusCode, 202)
+  t.same(await notificationsOf(zed.id), [], 'nothing for Zed')
+  t.same(await app.db.selectFrom('deliveries').select('id').where('user_id', '=', zed.id).execute(), [])
+  t.notOk((await notificationsOf(kim.id)).some((n) => n.body.includes('Zed')), 'nothing about Zed for Kim')
+})
+
 t.test('a user.deleted without a user id is refused with the reason', async (t) => {
   const res = await post([{ specversion: '1.0', id: randomUUID(), source: '/user-service', type: 'user.deleted', data: { user: {} } }])
   t.equal(res.statusCode, 400)

@@ -6,7 +6,7 @@ import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.j
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
 import { type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { disabledChannels } from '../notifications/preference-store.js'
-import { eraseUsers, erasedUsers } from '../store/user-erasure.js'
+import { eraseUsers, erasedUsers, lockUsersForWriting } from '../store/user-erasure.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -154,7 +154,9 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   // booking of theirs notifies no one: its messages would name them again.
   const erasing = processed.flatMap((e) => (e.type === 'user.deleted' ? [e.data.user.id] : []))
   const ordered = await applyBookingOrder(trx, processed)
-  const erased = await erasedUsers(trx, ordered.flatMap(recipientIds))
+  const writingFor = ordered.flatMap(recipientIds)
+  await lockUsersForWriting(trx, writingFor)
+  const erased = await erasedUsers(trx, writingFor)
   for (const id of erasing) erased.add(id)
   const producing = erased.size === 0 ? ordered : ordered.filter((e) => !('user' in e.data && erased.has(e.data.user.id)))
   const recipients = producing.flatMap(recipientIds).filter((id) => !erased.has(id))

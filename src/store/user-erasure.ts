@@ -35,6 +35,21 @@ export function erasedUserHash(userId: string): string {
   return createHash('sha256').update(`bookit-erased-user\u0000${userId}`).digest('hex')
 }
 
+/** Advisory locks per user id, in their own namespace (two-key form: never a single-key lock). */
+const USER_LOCK_NAMESPACE = 74_920_412
+
+/**
+ * Taken (shared) by a transaction that writes for these users, before it checks the
+ * tombstones: an erasure of one of them waits for it to commit and then erases what it
+ * wrote, and a write that comes later waits for the erasure and then sees the tombstone.
+ * Shared locks never wait for each other, so ingest is not serialised by this.
+ */
+export async function lockUsersForWriting(trx: Transaction<Database>, userIds: string[]): Promise<void> {
+  const unique = [...new Set(userIds)].sort()
+  if (unique.length === 0) return
+  await sql`SELECT pg_advisory_xact_lock_shared(${USER_LOCK_NAMESPACE}, hashtext(u)) FROM unnest(${unique}::text[]) AS u`.execute(trx)
+}
+
 /** Which of these users have been erased. */
 export async function erasedUsers(db: Kysely<Database> | Transaction<Database>, userIds: string[]): Promise<Set<string>> {
   const unique = [...new Set(userIds)]
@@ -50,6 +65,8 @@ export async function eraseUsers(trx: Transaction<Database>, userIds: string[]):
 }
 
 async function eraseUser(trx: Transaction<Database>, userId: string): Promise<void> {
+  // Waits for transactions still writing for this user (see lockUsersForWriting).
+  await sql`SELECT pg_advisory_xact_lock(${USER_LOCK_NAMESPACE}, hashtext(${userId}))`.execute(trx)
   // The events that reached the user: other recipients' rows from them may name the user.
   const events = sql`(
     SELECT event_source, event_id FROM notifications WHERE user_id = ${userId}
