@@ -143,7 +143,7 @@ t.test('malformed messages go to the dead-letter queue with a reason; the valid 
     { routingKey: 'booking.created', body: '{"specversion": "1.0", ', reason: /not valid JSON/ },
     { routingKey: 'booking.created', body: [bookingCreated()], reason: /must be a JSON object \(got an array\)/ },
     { routingKey: 'booking.created', body: { ...bookingCreated(), id: undefined }, reason: /required properties id/ },
-    { routingKey: 'user.created', body: { ...userCreated(), type: 'user.deleted' }, reason: /unknown event type "user.deleted"/ },
+    { routingKey: 'user.created', body: { ...userCreated(), type: 'user.renamed' }, reason: /unknown event type "user.renamed"/ },
     { routingKey: 'booking.created', body: bookingCreated({ user: { ...ada, email: 'nope' } }), reason: /data\.user\.email/ },
     { routingKey: 'booking.created', body: oversized, reason: /too large: \d+ bytes, over the limit of 256 KiB/ },
     { routingKey: 'booking.created', body: '', reason: /not valid JSON/ },

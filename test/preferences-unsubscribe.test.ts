@@ -98,7 +98,7 @@ t.test('one-click unsubscribe from the email link turns that email type off, wit
   // What a mail client sends for RFC 8058.
   const post = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' })
   t.equal(post.statusCode, 200)
-  t.same(post.json(), { unsubscribed: true, type: 'booking_confirmed' })
+  t.same(post.json(), { unsubscribed: true, type: 'booking_confirmed', types: ['booking_confirmed'] })
   t.match((await app.inject({ url: '/v1/preferences', headers: auth(app, 'reader') })).json().booking_confirmed, { email: false, inApp: true })
 
   await ingest([bookingCreated({ user: person('reader'), admins: [] })])
@@ -106,7 +106,7 @@ t.test('one-click unsubscribe from the email link turns that email type off, wit
   t.equal(emails.length, 1, 'no further confirmation emails')
 
   const browser = await app.inject({ method: 'POST', url: path, headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' })
-  t.match(browser.body, /no longer get emails about <strong>booking confirmed/, 'a browser gets a page')
+  t.match(browser.body, /no longer get emails about <strong>booking confirmations/, 'a browser gets a page')
 })
 
 t.test('forged or altered unsubscribe tokens answer 400', async (t) => {

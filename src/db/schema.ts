@@ -26,6 +26,7 @@ export interface Database {
   hall_people: HallPersonTable
   announcements: AnnouncementTable
   announcement_recipients: AnnouncementRecipientTable
+  erased_users: ErasedUserTable
 }
 
 /** Set by a column default when not given. */
@@ -318,4 +319,10 @@ export type AnnouncementRow = Selectable<AnnouncementTable>
 export interface AnnouncementRecipientTable {
   announcement_id: string
   user_id: string
+}
+
+/** Users erased by user.deleted, by a hash of the id (src/store/user-erasure.ts). */
+export interface ErasedUserTable {
+  id_hash: string
+  erased_at: Timestamp
 }

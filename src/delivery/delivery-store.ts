@@ -135,6 +135,8 @@ export async function requeueDelivery(db: Kysely<Database>, id: string, channel?
     .set({ status: 'pending', attempts: 0, next_attempt_at: sql`now()`, round_started_at: sql`now()`, claimed_by: null, claim_token: null, updated_at: sql`now()` })
     .where('id', '=', id)
     .where('status', '=', 'failed')
+    // A delivery whose user was erased (user.deleted) has no destination left to try.
+    .where('destination', '<>', '')
   if (channel) query = query.where('channel', '=', channel)
   return query.returningAll().executeTakeFirst()
 }

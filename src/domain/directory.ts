@@ -30,6 +30,7 @@ export interface PersonFacts {
 
 /** The people an event tells about, with the time that counts for its facts. */
 export function factsOf(event: BookitEvent, processedAt: string): PersonFacts[] {
+  if (event.type === 'user.deleted') return []
   const time = event.time ?? processedAt
   if (event.type === 'user.created' || event.type === 'user.updated') return [{ person: event.data.user, time, complete: true }]
   const data = event.data as { user: PersonData; hallAdmins?: PersonData[] }

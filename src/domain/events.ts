@@ -72,6 +72,11 @@ export const BookingCancelledData = Type.Object({
   }),
 })
 
+// Only the id: the service erases what it holds about this user, and needs nothing else to do it.
+export const UserDeletedData = Type.Object({
+  user: Type.Object({ id: Id }),
+})
+
 const Envelope = Type.Object({
   specversion: Type.Literal('1.0'),
   id: Id,
@@ -87,6 +92,7 @@ export type UserCreated = Static<typeof UserCreatedData>
 export type UserUpdated = Static<typeof UserUpdatedData>
 export type BookingCreated = Static<typeof BookingCreatedData>
 export type BookingCancelled = Static<typeof BookingCancelledData>
+export type UserDeleted = Static<typeof UserDeletedData>
 
 interface EventBase {
   specversion: '1.0'
@@ -101,9 +107,10 @@ export type BookitEvent =
   | (EventBase & { type: 'user.updated'; data: UserUpdated })
   | (EventBase & { type: 'booking.created'; data: BookingCreated })
   | (EventBase & { type: 'booking.cancelled'; data: BookingCancelled })
+  | (EventBase & { type: 'user.deleted'; data: UserDeleted })
 
 export type EventType = BookitEvent['type']
-export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created', 'user.updated']
+export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created', 'user.updated', 'user.deleted']
 
 const envelopeValidator = Compile(Envelope)
 const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
@@ -111,6 +118,7 @@ const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
   'user.updated': Compile(UserUpdatedData),
   'booking.created': Compile(BookingCreatedData),
   'booking.cancelled': Compile(BookingCancelledData),
+  'user.deleted': Compile(UserDeletedData),
 }
 
 export type Validation = { ok: true; event: BookitEvent } | { ok: false; error: string }
@@ -153,6 +161,7 @@ export function validateEvent(value: unknown): Validation {
   if (!dataValidator.Check(value.data)) return { ok: false, error: firstError(dataValidator, value.data, 'data') }
 
   const event = value as BookitEvent
+  if (event.type === 'user.deleted') return { ok: true, event }
   const userProblem = personProblem(event.data.user, 'data.user')
   if (userProblem) return { ok: false, error: userProblem }
   if (event.type !== 'user.created' && event.type !== 'user.updated') {

@@ -71,8 +71,13 @@ function uniqueById(people: PersonData[]): PersonData[] {
   return people.filter((p) => !seen.has(p.id) && seen.add(p.id))
 }
 
+/** The events that notify anyone; `user.deleted` erases instead (src/store/user-erasure.ts). */
+type NotifyingEvent = Exclude<BookitEvent, { type: 'user.deleted' }>
+
 function deliveriesFor(event: BookitEvent): Delivery[] {
   switch (event.type) {
+    case 'user.deleted':
+      return []
     case 'user.created':
       return [{ person: event.data.user, type: 'welcome' }]
     case 'user.updated':
@@ -106,7 +111,7 @@ function bookingData(data: BookingCreated | BookingCancelled): Record<string, un
   }
 }
 
-function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (locale: string) => string): PlannedNotification {
+function notificationFor(event: NotifyingEvent, { person, type }: Delivery, when: (locale: string) => string): PlannedNotification {
   const locale = pickLocale(person.locale)
   if (event.type === 'user.created' || event.type === 'user.updated') {
     // Never the temporary password: it belongs to the welcome email alone.
@@ -126,7 +131,7 @@ function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (
   return { userId: person.id, type, ...text, data: bookingData(event.data) }
 }
 
-function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail {
+function emailFor(event: NotifyingEvent, { person, type }: Delivery): PlannedEmail {
   const recipient = { id: person.id, name: person.name, email: person.email }
   const base = { channel: 'email' as const, userId: person.id, destination: person.email, notificationType: type, template: EMAIL_TEMPLATE[type], locale: person.locale ?? 'en' }
   if (event.type === 'user.updated') throw new Error('user.updated produces no email')
@@ -151,7 +156,7 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
 }
 
 /** The in-app text, to every browser the person subscribed; the channel adds the unread count when it sends. */
-function pushesFor(event: BookitEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
+function pushesFor(event: NotifyingEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
   const booking = 'booking' in event.data ? event.data.booking : undefined
   const payload = {
     title: text.title,
@@ -162,7 +167,7 @@ function pushesFor(event: BookitEvent, { person, type }: Delivery, text: Planned
 }
 
 /** One short SMS to the person's phone, from the in-app text (already in their language). */
-function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
+function smsFor(event: NotifyingEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
   const booking = 'booking' in event.data ? event.data.booking : undefined
   // An SMS about a booking that has ended is not sent late.
   const payload = { text: smsText(text.title, text.body), ...(booking ? { expiresAt: booking.endsAt } : {}) }
@@ -177,6 +182,7 @@ function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, t
  */
 export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map(), directory: Directory = new Map()): Effects {
   const effects: Effects = { notifications: [], deliveries: [] }
+  if (event.type === 'user.deleted') return effects
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
   const when = (locale: string) => {

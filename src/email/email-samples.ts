@@ -28,5 +28,15 @@ export function loadEmailSamples(dir = examplesDir): EmailSample[] {
       if (!samples.has(name)) samples.set(name, { name, template: email.template, email })
     }
   }
+  // The example welcome has an activation link; the other form it takes has a temporary password.
+  const welcome = [...samples.values()].find((s) => s.template === 'welcome')
+  if (welcome && !('temporaryPassword' in welcome.email.payload)) {
+    const { activationUrl: _, ...payload } = welcome.email.payload
+    const name = `${welcome.name}.temporary-password`
+    samples.set(name, { name, template: 'welcome', email: { ...welcome.email, payload: { ...payload, temporaryPassword: SAMPLE_TEMPORARY_PASSWORD } } })
+  }
   return [...samples.values()]
 }
+
+/** Shown in the preview only: never a real password. */
+export const SAMPLE_TEMPORARY_PASSWORD = 'Sample-7rW4-kq9P'

@@ -3,6 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 export interface UnsubscribeClaim {
   userId: string
   type: string
+  /** The recipient's locale when the email was sent: the unsubscribe page speaks it. Absent in older links. */
+  locale?: string
 }
 
 function sign(body: string, secret: string): string {
@@ -14,7 +16,7 @@ function sign(body: string, secret: string): string {
  * in an old email must keep working, and it can only ever switch one email type off.
  */
 export function createUnsubscribeToken(claim: UnsubscribeClaim, secret: string): string {
-  const body = Buffer.from(JSON.stringify([claim.userId, claim.type])).toString('base64url')
+  const body = Buffer.from(JSON.stringify(claim.locale ? [claim.userId, claim.type, claim.locale] : [claim.userId, claim.type])).toString('base64url')
   return `${body}.${sign(body, secret)}`
 }
 
@@ -29,6 +31,10 @@ export function verifyUnsubscribeToken(token: string, secret: string): Unsubscri
     const value: unknown = JSON.parse(Buffer.from(body, 'base64url').toString())
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
       return { userId: value[0], type: value[1] }
+    }
+    if (Array.isArray(value) && value.length === 3 && value.every((v): v is string => typeof v === 'string')) {
+      const [userId, type, locale] = value as [string, string, string]
+      return { userId, type, locale }
     }
   } catch {
     // a signed body that is not ours: treated like any other bad token

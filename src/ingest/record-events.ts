@@ -11,6 +11,7 @@ import { DIGEST_KIND } from '../domain/digest.js'
 import { type DigestEntry, addToDigests } from '../scheduler/digest-store.js'
 import { factsOf, hallMembersOf } from '../domain/directory.js'
 import { readDirectory, recordFacts } from '../directory/directory-store.js'
+import { eraseUsers, erasedUsers, lockUsersForWriting } from '../store/user-erasure.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -186,12 +187,21 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const processed: BookitEvent[] = []
   for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
+  // An erased user gets nothing, whatever arrives later (or earlier in this batch), and a
+  // booking of theirs notifies no one: its messages would name them again.
+  const erasing = processed.flatMap((e) => (e.type === 'user.deleted' ? [e.data.user.id] : []))
+  const ordered = await applyBookingOrder(trx, processed)
   // Every processed event teaches the directory, also one whose booking is already cancelled.
   const processedAt = (o.clock?.() ?? new Date()).toISOString()
-  await recordFacts(trx, processed.flatMap((e) => factsOf(e, processedAt)), processed.flatMap(hallMembersOf))
+  const facts = processed.flatMap((e) => factsOf(e, processedAt))
+  const writingFor = [...ordered.flatMap(recipientIds), ...facts.map((f) => f.person.id)]
+  await lockUsersForWriting(trx, writingFor)
+  const erased = await erasedUsers(trx, writingFor)
+  for (const id of erasing) erased.add(id)
+  await recordFacts(trx, facts.filter((f) => !erased.has(f.person.id)), processed.flatMap(hallMembersOf).filter((m) => !erased.has(m.userId)))
 
-  const producing = await applyBookingOrder(trx, processed)
-  const recipients = producing.flatMap(recipientIds)
+  const producing = erased.size === 0 ? ordered : ordered.filter((e) => !('user' in e.data && erased.has(e.data.user.id)))
+  const recipients = producing.flatMap(recipientIds).filter((id) => !erased.has(id))
   const disabled = await disabledChannels(trx, recipients)
   const subscriptions = await pushSubscriptionIds(trx, recipients)
   const quietHours = await quietHoursOf(trx, recipients)
@@ -203,8 +213,9 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const digestEntries: DigestEntry[] = []
   for (const event of producing) {
     const effects = plan(event, disabled, subscriptions, directory)
-    for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
+    for (const n of effects.notifications) if (!erased.has(n.userId)) notifications.push({ ...n, source: event.source, eventId: event.id })
     for (const d of effects.deliveries) {
+      if (erased.has(d.userId)) continue
       const sourced = { eventSource: event.source, eventId: event.id }
       // A hall admin who takes a digest gets this email as a line of it, not on its own.
       const cadence = d.channel === 'email' ? digests.get(digestKey(d.userId, d.notificationType)) : undefined
@@ -219,6 +230,7 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   // Due now by the app's clock when it has one (tests), else by the database's.
   const inserted = await writeEffects(trx, notifications, deliveries, o.clock ? now : undefined)
   await addToDigests(trx, digestEntries, now, o.digestDailyAt ?? '08:00', quietHours)
+  await eraseUsers(trx, erasing)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
 }

@@ -97,6 +97,13 @@ export class LiveHub {
   }
 
   private async handle(message: ChannelMessage): Promise<void> {
+    // An erased user's tabs drop everything they show, and their streams end.
+    for (const userId of message.erased ?? []) {
+      for (const stream of [...(this.streams.get(userId) ?? [])]) {
+        stream.deliver({ id: message.to, event: 'notification-deleted', data: { all: true } })
+        stream.close()
+      }
+    }
     const here = (message.users ?? [...this.streams.keys()]).filter((u) => this.streams.has(u))
     if (here.length === 0) return
     await this.deliver(await changesInRange(this.o.db, message.from, message.to, here), here)

@@ -16,11 +16,15 @@ export interface ChannelMessage {
   to: number
   /** Absent when the list would not fit in a NOTIFY payload: then any user may be affected. */
   users?: string[]
+  /** Users erased by user.deleted: their streams end. */
+  erased?: string[]
 }
+
+const isStrings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((u) => typeof u === 'string'))
 
 function isChannelMessage(value: unknown): value is ChannelMessage {
   const m = value as ChannelMessage
-  return typeof m === 'object' && m !== null && Number.isSafeInteger(m.from) && Number.isSafeInteger(m.to) && (m.users === undefined || (Array.isArray(m.users) && m.users.every((u) => typeof u === 'string')))
+  return typeof m === 'object' && m !== null && Number.isSafeInteger(m.from) && Number.isSafeInteger(m.to) && isStrings(m.users) && isStrings(m.erased)
 }
 
 /**

@@ -232,17 +232,24 @@ export async function deleteAllNotifications(db: Kysely<Database>, userId: strin
 
 /**
  * All of a user's notifications, newest first, a keyset batch at a time: memory stays at
- * one batch however many there are, and the next batch is read only when asked for.
+ * two batches however many there are, and no batch is read past the one being written.
  */
-export async function* exportNotifications(db: Kysely<Database>, userId: string, batchSize = 500): AsyncGenerator<NotificationView[]> {
-  let cursor: Cursor | undefined
-  for (;;) {
+export async function* exportNotifications(db: Kysely<Database>, userId: string, batchSize = 1000): AsyncGenerator<NotificationView[]> {
+  const read = (cursor: Cursor | undefined): Promise<ViewRow[]> => {
     let query = db.selectFrom('notifications').select(COLUMNS).where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(batchSize)
     if (cursor) query = query.where(sql<boolean>`(created_at, id) < (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`)
-    const rows = (await query.execute()).map(toView)
+    const rows = query.execute()
+    // Awaited below, unless the reader stops first: then its failure is nobody's to handle.
+    rows.catch(() => {})
+    return rows
+  }
+  // The next batch is read while this one is written: the query's round trip overlaps the
+  // socket's, and memory holds at most two batches.
+  let next: Promise<ViewRow[]> | undefined = read(undefined)
+  while (next) {
+    const rows: NotificationView[] = (await next).map(toView)
+    const last = rows[rows.length - 1]
+    next = rows.length === batchSize && last ? read({ createdAt: last.createdAt, id: last.id }) : undefined
     if (rows.length > 0) yield rows
-    if (rows.length < batchSize) return
-    const last = rows[rows.length - 1]!
-    cursor = { createdAt: last.createdAt, id: last.id }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import type { TSchema } from 'typebox'
-import { BookingCancelledData, BookingCreatedData, EVENT_TYPES, UserCreatedData, UserUpdatedData } from '../../src/domain/events.js'
+import { BookingCancelledData, BookingCreatedData, EVENT_TYPES, UserCreatedData, UserDeletedData, UserUpdatedData } from '../../src/domain/events.js'
 import { SAMPLE_SOURCES } from './events.js'
 
 /**
@@ -53,7 +53,7 @@ export function fromSchema(schema: TSchema, name = ''): fc.Arbitrary<Json> {
   }
 }
 
-const dataSchemas: Record<string, TSchema> = { 'user.created': UserCreatedData, 'user.updated': UserUpdatedData, 'booking.created': BookingCreatedData, 'booking.cancelled': BookingCancelledData }
+const dataSchemas: Record<string, TSchema> = { 'user.created': UserCreatedData, 'user.updated': UserUpdatedData, 'booking.created': BookingCreatedData, 'booking.cancelled': BookingCancelledData, 'user.deleted': UserDeletedData }
 
 /** A contract-valid CloudEvent of any known type (endsAt is put after startsAt). */
 export const validEvent: fc.Arbitrary<{ [key: string]: Json }> = fc

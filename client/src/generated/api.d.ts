@@ -2016,12 +2016,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page that asks to confirm (opening a link never unsubscribes: link scanners open links) */
+        /**
+         * A page that asks to confirm (opening a link never unsubscribes: link scanners open links)
+         * @description In the recipient's language (from the token, else Accept-Language). A hall admin's alert also offers every hall alert at once. A bad link gets a page saying so, with status 400.
+         */
         get: {
             parameters: {
-                query: {
+                query?: {
                     /** @description The signed token from the email */
-                    token: string;
+                    token?: string;
+                    /** @description `all`: for a hall admin's alert, every hall alert type at once */
+                    scope?: "all";
                 };
                 header?: never;
                 path?: never;
@@ -2038,13 +2043,13 @@ export interface paths {
                         "text/html": string;
                     };
                 };
-                /** @description Invalid input; the message says what is wrong */
+                /** @description HTML page: the link is not valid */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/html": components["schemas"]["ErrorResponse"];
+                        "text/html": string;
                     };
                 };
                 /** @description Rate limited; retry after the Retry-After header */
@@ -2059,12 +2064,17 @@ export interface paths {
             };
         };
         put?: never;
-        /** One-click unsubscribe (RFC 8058): turns this email type off for the token's user */
+        /**
+         * One-click unsubscribe (RFC 8058): turns this email type off for the token's user
+         * @description With `scope=all` on a hall alert, every hall alert type. JSON, or an HTML page for a browser (Accept: text/html), errors included.
+         */
         post: {
             parameters: {
-                query: {
+                query?: {
                     /** @description The signed token from the email */
-                    token: string;
+                    token?: string;
+                    /** @description `all`: for a hall admin's alert, every hall alert type at once */
+                    scope?: "all";
                 };
                 header?: never;
                 path?: never;
@@ -2081,6 +2091,8 @@ export interface paths {
                         "application/json": {
                             unsubscribed: boolean;
                             type: string;
+                            /** @description Every email type turned off */
+                            types: string[];
                         };
                     };
                 };

@@ -46,7 +46,7 @@ export function createEmailChannel(deps: ChannelDeps & { transport?: MailTranspo
     const type = job.notificationType
     const unsubscribeUrl =
       job.userId && isNotificationType(type) && !ALWAYS_EMAILED.has(type)
-        ? `${config.publicUrl}/v1/unsubscribe?token=${createUnsubscribeToken({ userId: job.userId, type }, config.unsubscribeSecret)}`
+        ? `${config.publicUrl}/v1/unsubscribe?token=${createUnsubscribeToken({ userId: job.userId, type, locale: job.locale }, config.unsubscribeSecret)}`
         : undefined
     const rendered = renderer.render(job.template, job.locale, job.payload, { appUrl: config.appUrl, unsubscribeUrl }, options)
     const headers: Record<string, string> = {}
