@@ -1,9 +1,9 @@
-import type { BookingCancelled, BookingCreated, BookitEvent, PersonData } from './events.js'
+import type { BookingCancelled, BookingCreated, BookingUpdated, BookitEvent, PersonData } from './events.js'
 import { formatTimeRange, pickLocale } from './format-time.js'
 import { inAppText } from './in-app-text.js'
 import type { ChannelName } from './delivery-channels.js'
 import { smsText } from './sms-text.js'
-import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType, SMS_BY_DEFAULT } from './notification-types.js'
+import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType, SMS_BY_DEFAULT, SMS_BY_DEFAULT_WHEN_URGENT, URGENT_WITHIN_MS } from './notification-types.js'
 
 export interface PlannedNotification {
   userId: string
@@ -56,11 +56,20 @@ export function enabledKey(userId: string, type: string, channel: 'sms'): string
   return `${userId}\u0000${type}:+${channel}`
 }
 
-function wantsSms(choices: DisabledChannels, userId: string, type: NotificationType): boolean {
-  return choices.has(enabledKey(userId, type, 'sms')) || (SMS_BY_DEFAULT.has(type) && !choices.has(disabledKey(userId, type, 'sms')))
+/** `urgent`: the booking starts soon, which turns on the default SMS of SMS_BY_DEFAULT_WHEN_URGENT types. */
+export function wantsSms(choices: DisabledChannels, userId: string, type: NotificationType, urgent = false): boolean {
+  if (choices.has(enabledKey(userId, type, 'sms'))) return true
+  if (!SMS_BY_DEFAULT.has(type) || choices.has(disabledKey(userId, type, 'sms'))) return false
+  return !SMS_BY_DEFAULT_WHEN_URGENT.has(type) || urgent
 }
 
-interface Delivery {
+/** A change is urgent when the booking (as it was, or as it is now, whichever is earlier) starts within a day. */
+export function isUrgentChange(data: BookingUpdated, now: Date): boolean {
+  const start = Math.min(Date.parse(data.booking.startsAt), Date.parse(data.previous.startsAt))
+  return start - now.getTime() < URGENT_WITHIN_MS
+}
+
+export interface Delivery {
   person: PersonData
   type: NotificationType
 }
@@ -84,10 +93,15 @@ function deliveriesFor(event: BookitEvent): Delivery[] {
         { person: event.data.user, type: 'booking_cancelled' },
         ...uniqueById(event.data.hallAdmins ?? []).map((person) => ({ person, type: 'hall_booking_cancelled' as const })),
       ]
+    case 'booking.updated':
+      return [
+        { person: event.data.user, type: 'booking_updated' },
+        ...uniqueById(event.data.hallAdmins ?? []).map((person) => ({ person, type: 'hall_booking_updated' as const })),
+      ]
   }
 }
 
-function bookingData(data: BookingCreated | BookingCancelled): Record<string, unknown> {
+export function bookingData(data: BookingCreated | BookingCancelled | BookingUpdated): Record<string, unknown> {
   const { booking, hall } = data
   return {
     bookingId: booking.id,
@@ -99,10 +113,11 @@ function bookingData(data: BookingCreated | BookingCancelled): Record<string, un
     endsAt: booking.endsAt,
     timeZone: hall.timeZone ?? 'UTC',
     ...('cancellation' in data ? { cancelledAt: data.cancellation.cancelledAt, cancelledById: data.cancellation.cancelledBy.id } : {}),
+    ...('previous' in data ? { previousStartsAt: data.previous.startsAt, previousEndsAt: data.previous.endsAt, previousHallId: data.previous.hallId } : {}),
   }
 }
 
-function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (locale: string) => string): PlannedNotification {
+function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (locale: string, previous?: boolean) => string): PlannedNotification {
   const locale = pickLocale(person.locale)
   if (event.type === 'user.created') {
     // Never the temporary password: it belongs to the welcome email alone.
@@ -110,6 +125,7 @@ function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (
   }
   const { booking, hall, user } = event.data
   const cancellation = event.type === 'booking.cancelled' ? event.data.cancellation : undefined
+  const previous = event.type === 'booking.updated' ? event.data.previous : undefined
   const text = inAppText(type, locale, {
     recipientName: person.name,
     bookingTitle: booking.title,
@@ -118,6 +134,8 @@ function notificationFor(event: BookitEvent, { person, type }: Delivery, when: (
     bookerName: user.name,
     cancelledByName: cancellation?.cancelledBy.name,
     reason: cancellation?.reason,
+    previousWhen: previous ? when(locale, true) : undefined,
+    movedToHall: previous && previous.hallId !== hall.id ? hall.name : undefined,
   })
   return { userId: person.id, type, ...text, data: bookingData(event.data) }
 }
@@ -134,11 +152,12 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
     ...base,
     payload: {
       recipient,
-      variant: event.type === 'booking.created' ? 'created' : 'cancelled',
+      variant: event.type === 'booking.created' ? 'created' : event.type === 'booking.updated' ? 'updated' : 'cancelled',
       booking,
       hall,
       booker: { id: user.id, name: user.name, email: user.email },
       ...(event.type === 'booking.cancelled' ? { cancellation: event.data.cancellation } : {}),
+      ...(event.type === 'booking.updated' ? { previous: event.data.previous } : {}),
       // A booking email arriving after the booking has ended helps nobody.
       expiresAt: booking.endsAt,
     },
@@ -146,8 +165,7 @@ function emailFor(event: BookitEvent, { person, type }: Delivery): PlannedEmail 
 }
 
 /** The in-app text, to every browser the person subscribed; the channel adds the unread count when it sends. */
-function pushesFor(event: BookitEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
-  const booking = event.type === 'user.created' ? undefined : event.data.booking
+export function pushesFor(booking: { id: string; endsAt: string } | undefined, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
   const payload = {
     title: text.title,
     body: text.body,
@@ -157,8 +175,7 @@ function pushesFor(event: BookitEvent, { person, type }: Delivery, text: Planned
 }
 
 /** One short SMS to the person's phone, from the in-app text (already in their language). */
-function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
-  const booking = event.type === 'user.created' ? undefined : event.data.booking
+export function smsFor(booking: { endsAt: string } | undefined, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
   // An SMS about a booking that has ended is not sent late.
   const payload = { text: smsText(text.title, text.body), ...(booking ? { expiresAt: booking.endsAt } : {}) }
   return { channel: 'sms', userId: person.id, destination: phone, notificationType: type, template: 'sms', locale: person.locale ?? 'en', payload }
@@ -169,28 +186,33 @@ function smsFor(event: BookitEvent, { person, type }: Delivery, phone: string, t
  * channels left out (the welcome email is never left out). Push goes to each of a
  * recipient's subscriptions.
  */
-export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map()): Effects {
+export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map(), now: Date = new Date()): Effects {
   const effects: Effects = { notifications: [], deliveries: [] }
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
-  const when = (locale: string) => {
+  const when = (locale: string, previous = false) => {
     if (event.type === 'user.created') return ''
-    let text = times.get(locale)
+    const key = previous ? `previous:${locale}` : locale
+    let text = times.get(key)
     if (text === undefined) {
-      const { booking, hall } = event.data
-      times.set(locale, (text = formatTimeRange(booking.startsAt, booking.endsAt, hall.timeZone, locale)))
+      const { hall } = event.data
+      // The time before a change is shown in the (new) hall's zone too: one zone per message.
+      const { startsAt, endsAt } = previous && event.type === 'booking.updated' ? event.data.previous : event.data.booking
+      times.set(key, (text = formatTimeRange(startsAt, endsAt, hall.timeZone, locale)))
     }
     return text
   }
+  const booking = event.type === 'user.created' ? undefined : event.data.booking
+  const urgent = event.type === 'booking.updated' && isUrgentChange(event.data, now)
   for (const delivery of deliveriesFor(event)) {
     const { person, type } = delivery
     const notification = notificationFor(event, delivery, when)
     if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notification)
     const subscriptions = pushSubscriptions.get(person.id)
-    if (subscriptions?.length && !disabled.has(disabledKey(person.id, type, 'push'))) effects.deliveries.push(...pushesFor(event, delivery, notification, subscriptions))
+    if (subscriptions?.length && !disabled.has(disabledKey(person.id, type, 'push'))) effects.deliveries.push(...pushesFor(booking, delivery, notification, subscriptions))
     // The event schema checks the number (E.164); the SMS channel refuses any other as failed.
     const phone = (person as { phone?: unknown }).phone
-    if (typeof phone === 'string' && wantsSms(disabled, person.id, type)) effects.deliveries.push(smsFor(event, delivery, phone, notification))
+    if (typeof phone === 'string' && wantsSms(disabled, person.id, type, urgent)) effects.deliveries.push(smsFor(booking, delivery, phone, notification))
     if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.deliveries.push(emailFor(event, delivery))
   }
   return effects

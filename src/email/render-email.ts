@@ -21,6 +21,8 @@ interface BookingPayload {
   booking: { id: string; startsAt: string; endsAt: string }
   hall: { id: string; timeZone?: string }
   cancellation?: { cancelledAt: string }
+  /** A change: the booking's time before it. */
+  previous?: { startsAt: string; endsAt: string }
 }
 
 export type EmailRenderer = ReturnType<typeof createEmailRenderer>
@@ -58,6 +60,8 @@ export function createEmailRenderer(templatesDir: string) {
       context.when = formatTimeRange(booking.booking.startsAt, booking.booking.endsAt, booking.hall.timeZone, lang)
       context.bookingUrl = `${links.appUrl}/bookings/${encodeURIComponent(booking.booking.id)}`
       if (booking.cancellation) context.cancelledAt = formatTime(booking.cancellation.cancelledAt, booking.hall.timeZone, lang)
+      // Old and new time in the same (the hall's) zone, so they compare at a glance.
+      if (booking.previous) context.previousWhen = formatTimeRange(booking.previous.startsAt, booking.previous.endsAt, booking.hall.timeZone, lang)
     }
     // One line, whatever the template or user text held: a subject is a header.
     const subject = plain.render(templatePath(template, lang, 'subject'), context).replace(/\s+/g, ' ').trim()

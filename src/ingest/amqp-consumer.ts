@@ -1,6 +1,6 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib'
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import { type BookitEvent, parseEvent } from '../domain/events.js'
+import { type BookitEvent, EVENT_TYPES, parseEvent } from '../domain/events.js'
 import type { Metrics } from '../metrics.js'
 import type { EventIngestor } from './event-ingestor.js'
 import { deadLetterQueue, declareTopology } from './queue-topology.js'
@@ -8,7 +8,8 @@ import { type Culprit, splitFailing } from './split-failing.js'
 
 export { deadLetterQueue } from './queue-topology.js'
 
-export const ROUTING_KEYS = ['booking.created', 'booking.cancelled', 'user.created'] as const
+// One binding per known event type: the list lives in the domain, once.
+export const ROUTING_KEYS = EVENT_TYPES
 
 export interface AmqpConsumerOptions {
   url: string
