@@ -20,10 +20,12 @@ import auth from './plugins/auth.js'
 import database from './plugins/database.js'
 import ingest from './plugins/ingest.js'
 import retention from './plugins/retention.js'
+import scheduler from './plugins/scheduler.js'
 import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import metrics from './plugins/metrics.js'
 import adminRoutes from './routes/admin.js'
+import adminReminderRoutes from './routes/admin-reminders.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import clientAssetRoutes from './routes/client-assets.js'
 import devEmailRoutes from './routes/dev-emails.js'
@@ -62,6 +64,8 @@ export interface BuildOptions {
   /** Fastify's requestTimeout and connectionTimeout (tests shorten them). */
   requestTimeoutMs?: number
   connectionTimeoutMs?: number
+  /** Now, for the scheduler and ingest (reminder times, urgency); tests move it. */
+  clock?: () => Date
 }
 
 const VERSION = '0.1.0'
@@ -171,8 +175,10 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   const workers = options.startWorkers ?? true
   await app.register(liveUpdates, { databaseUrl: config.databaseUrl, listen: workers, heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true) })
-  await app.register(ingest, { config, consume: workers && (options.consume ?? true) })
+  const clock = options.clock ?? (() => new Date())
+  await app.register(ingest, { config, consume: workers && (options.consume ?? true), clock })
   await app.register(retention, { config, run: workers })
+  await app.register(scheduler, { config, run: workers, clock })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
@@ -183,6 +189,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(unsubscribeRoutes)
   await app.register(adminRoutes)
   await app.register(adminWebhookRoutes)
+  await app.register(adminReminderRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {

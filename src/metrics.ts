@@ -126,6 +126,17 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    schedulerJobs: new Counter({
+      name: 'bookit_scheduler_jobs_total',
+      help: 'Scheduled jobs (reminders) run, by kind and outcome: done, cancelled (nothing left to do) or failed (tried again later).',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
+    schedulerOldestDueAge: new Gauge({
+      name: 'bookit_scheduler_oldest_due_age_seconds',
+      help: 'How late the oldest due scheduled job not yet done is, in seconds; 0 when none is due.',
+      registers,
+    }),
     brokerConnected: new Gauge({ name: 'bookit_broker_connected', help: '1 while the RabbitMQ consumer is connected, else 0.', registers }),
     amqpRedeliveries: new Counter({
       name: 'bookit_amqp_redeliveries_total',

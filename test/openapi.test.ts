@@ -99,6 +99,8 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'get', path: '/v1/admin/deliveries', url: '/v1/admin/deliveries?channel=fax', headers: operator, status: 400 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: `/v1/admin/deliveries/${email}/retry`, headers: operator, status: 409 },
     { method: 'post', path: '/v1/admin/deliveries/{id}/retry', url: '/v1/admin/deliveries/not-a-uuid/retry', headers: operator, status: 404 },
+    { method: 'get', path: '/v1/admin/reminders', url: '/v1/admin/reminders?status=scheduled', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/reminders', url: '/v1/admin/reminders?status=soon', headers: operator, status: 400 },
     { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
     { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
   ]

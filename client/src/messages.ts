@@ -42,6 +42,9 @@ const en = {
     hall_booking_created: 'New hall booking',
     booking_cancelled: 'Booking cancelled',
     hall_booking_cancelled: 'Hall booking cancelled',
+    booking_updated: 'Booking changed',
+    hall_booking_updated: 'Hall booking changed',
+    booking_reminder: 'Booking reminder',
   } satisfies Record<NotificationType, string> as Record<string, string>,
 }
 
@@ -86,6 +89,9 @@ const de: Messages = {
     hall_booking_created: 'Neue Saalbuchung',
     booking_cancelled: 'Buchung storniert',
     hall_booking_cancelled: 'Saalbuchung storniert',
+    booking_updated: 'Buchung geändert',
+    hall_booking_updated: 'Saalbuchung geändert',
+    booking_reminder: 'Erinnerung an Buchung',
   } satisfies Record<NotificationType, string>,
 }
 

@@ -16,8 +16,8 @@ export interface ReminderPayload {
   user: PersonData
 }
 
-/** One reminder per (booking, offset): the unique key of its job. */
-export const reminderKey = (bookingId: string, offsetMs: number) => `${bookingId}\u0000${offsetMs}`
+/** One reminder per (booking, offset): the unique key of its job (the offset first: digits, so unambiguous). */
+export const reminderKey = (bookingId: string, offsetMs: number) => `${offsetMs}:${bookingId}`
 
 export interface ReminderPlan {
   /** Offsets still ahead: a job each, due at `dueAt`. */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
-import type { BookitEvent } from '../domain/events.js'
+import { type BookitEvent, EVENT_TYPES } from '../domain/events.js'
 import type { Metrics } from '../metrics.js'
 import { type RecordOptions, type RecordResult, recordEvents, tryRecordEvents } from './record-events.js'
 
@@ -27,13 +27,15 @@ export interface EventIngestorOptions {
   onNotificationsCreated?: (userIds: Set<string>) => void
   /** What an event produces; tests put a throwing step here to make an event fail in planning. */
   plan?: RecordOptions['plan']
+  /** Reminder offsets and the clock, passed to every recording. */
+  record?: Omit<RecordOptions, 'plan'>
 }
 
 export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
   const { metrics } = o
   return {
     async ingest(events, transport, receivedAt) {
-      const result = await recordEvents(o.db, events, { plan: o.plan })
+      const result = await recordEvents(o.db, events, { ...o.record, plan: o.plan })
       const now = performance.now()
       for (const at of receivedAt) metrics.eventProcessingSeconds.observe({ transport }, (now - at) / 1000)
       metrics.ingestBatchSize.observe(events.length)
@@ -50,7 +52,7 @@ export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
       )
       return result
     },
-    probe: (events) => tryRecordEvents(o.db, events, { plan: o.plan }),
+    probe: (events) => tryRecordEvents(o.db, events, { ...o.record, plan: o.plan }),
     countRejected(type, transport, outcome) {
       metrics.eventsReceived.inc({ type: EVENT_TYPE_LABELS.has(type) ? type : 'unknown', transport, outcome })
     },
@@ -58,4 +60,4 @@ export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
 }
 
 // A label value per known type and one for everything else keeps the series count fixed.
-const EVENT_TYPE_LABELS = new Set(['booking.created', 'booking.cancelled', 'user.created'])
+const EVENT_TYPE_LABELS = new Set<string>(EVENT_TYPES)

@@ -6,6 +6,7 @@ import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.j
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
 import { type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
 import { disabledChannels } from '../notifications/preference-store.js'
+import { type BookingSchedule, syncReminders } from '../scheduler/reminder-jobs.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -32,7 +33,7 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
 }
 
 /** The recipients' browsers, read in the transaction that plans their pushes. */
-async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
+export async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
   if (userIds.length === 0) return new Map()
   const rows = await trx
     .selectFrom('push_subscriptions')
@@ -45,11 +46,11 @@ async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]
   return byUser
 }
 
-type Sourced<T> = T & { source: string; eventId: string }
+export type Sourced<T> = T & { source: string; eventId: string }
 
 // Each batch travels as one JSON document that PostgreSQL expands into rows: one statement
 // and one parameter however large the batch, and no per-column array literals to escape.
-async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
+export async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
   if (rows.length === 0) return []
   const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
   // statement_timestamp(), not the transaction's start: a transaction that waited for a
@@ -67,36 +68,54 @@ async function insertNotifications(trx: Transaction<Database>, rows: Sourced<Pla
  * replicas and both transports never deadlock) and returns the events that still produce
  * effects: nothing for a booking already cancelled (contract, "Order").
  */
-async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent[]): Promise<BookitEvent[]> {
+async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent[]): Promise<{ producing: BookitEvent[]; schedules: BookingSchedule[] }> {
   const bookingEvents = events.filter(isBookingEvent)
-  if (bookingEvents.length === 0) return events
+  if (bookingEvents.length === 0) return { producing: events, schedules: [] }
   const ids = [...new Set(bookingEvents.map((e) => e.data.booking.id))].sort()
   await sql`INSERT INTO booking_states (booking_id) SELECT unnest(${ids}::text[]) ON CONFLICT DO NOTHING`.execute(trx)
-  const { rows } = await sql<{ booking_id: string; cancelled_at: Date | null; last_event_time: Date | null }>`
-    SELECT booking_id, cancelled_at, last_event_time FROM booking_states
+  const { rows } = await sql<{ booking_id: string; cancelled_at: Date | null; last_event_time: Date | null; starts_at: Date | null; last_update_time: Date | null }>`
+    SELECT booking_id, cancelled_at, last_event_time, starts_at, last_update_time FROM booking_states
     WHERE booking_id = ANY(${ids}::text[]) ORDER BY booking_id FOR UPDATE`.execute(trx)
+  const iso = (d: Date | null) => d?.toISOString() ?? null
   const states = new Map<string, BookingState>(
-    rows.map((r) => [r.booking_id, { bookingId: r.booking_id, cancelledAt: r.cancelled_at?.toISOString() ?? null, lastEventTime: r.last_event_time?.toISOString() ?? null }]),
+    rows.map((r) => [
+      r.booking_id,
+      { bookingId: r.booking_id, cancelledAt: iso(r.cancelled_at), lastEventTime: iso(r.last_event_time), startsAt: iso(r.starts_at), lastUpdateTime: iso(r.last_update_time) },
+    ]),
   )
+  // Per booking: the event that last set its start in this batch (its reminders follow it).
+  const scheduledBy = new Map<string, BookingEvent>()
   const cancelledInBatch = new Set(bookingEvents.filter((e) => e.type === 'booking.cancelled').map((e) => e.data.booking.id))
   const silenced = new Set<BookingEvent>()
   for (const event of bookingEvents) {
     const id = event.data.booking.id
-    const { produces, next } = applyBookingEvent(states.get(id)!, event, cancelledInBatch.has(id))
+    const { produces, scheduled, next } = applyBookingEvent(states.get(id)!, event, cancelledInBatch.has(id))
     states.set(id, next)
     if (!produces) silenced.add(event)
+    if (scheduled) scheduledBy.set(id, event)
   }
-  const json = JSON.stringify([...states.values()].map((s) => ({ booking_id: s.bookingId, cancelled_at: s.cancelledAt, last_event_time: s.lastEventTime })))
+  const json = JSON.stringify(
+    [...states.values()].map((s) => ({ booking_id: s.bookingId, cancelled_at: s.cancelledAt, last_event_time: s.lastEventTime, starts_at: s.startsAt ?? null, last_update_time: s.lastUpdateTime ?? null })),
+  )
   await sql`
-    UPDATE booking_states AS b SET cancelled_at = r.cancelled_at, last_event_time = r.last_event_time, updated_at = now()
-    FROM json_to_recordset(${json}::json) AS r(booking_id text, cancelled_at timestamptz, last_event_time timestamptz)
+    UPDATE booking_states AS b SET cancelled_at = r.cancelled_at, last_event_time = r.last_event_time, starts_at = r.starts_at, last_update_time = r.last_update_time, updated_at = now()
+    FROM json_to_recordset(${json}::json) AS r(booking_id text, cancelled_at timestamptz, last_event_time timestamptz, starts_at timestamptz, last_update_time timestamptz)
     WHERE b.booking_id = r.booking_id`.execute(trx)
-  return silenced.size === 0 ? events : events.filter((e) => !silenced.has(e as BookingEvent))
+  const schedules: BookingSchedule[] = ids.map((id) => {
+    const cancelled = states.get(id)!.cancelledAt !== null
+    const winner = scheduledBy.get(id)
+    return { bookingId: id, cancelled, scheduledBy: cancelled || winner?.type === 'booking.cancelled' ? undefined : winner?.data }
+  })
+  return { producing: silenced.size === 0 ? events : events.filter((e) => !silenced.has(e as BookingEvent)), schedules }
 }
 
 export interface RecordOptions {
   /** What an event produces; the domain's `planEffects` unless a test puts a failing step in its place. */
   plan?: typeof planEffects
+  /** REMINDER_OFFSETS: the reminders a booking gets (none when absent). */
+  reminderOffsetsMs?: readonly number[]
+  /** Now, for urgency and for skipping reminders whose time has passed; tests move it. */
+  clock?: () => Date
 }
 
 /** Thrown to roll back a trial run; never leaves this module. */
@@ -149,14 +168,17 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const processed: BookitEvent[] = []
   for (const event of unique) (fresh.has(eventKey(event)) ? processed : duplicates).push(event)
 
-  const producing = await applyBookingOrder(trx, processed)
+  const { producing, schedules } = await applyBookingOrder(trx, processed)
+  const now = o.clock?.() ?? new Date()
+  // In this transaction: a reminder exists exactly when its booking's effects are committed.
+  await syncReminders(trx, schedules, o.reminderOffsetsMs ?? [], now)
   const recipients = producing.flatMap(recipientIds)
   const disabled = await disabledChannels(trx, recipients)
   const subscriptions = await pushSubscriptionIds(trx, recipients)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   for (const event of producing) {
-    const effects = plan(event, disabled, subscriptions)
+    const effects = plan(event, disabled, subscriptions, now)
     for (const n of effects.notifications) notifications.push({ ...n, source: event.source, eventId: event.id })
     for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: event.source, eventId: event.id })
   }

@@ -15,10 +15,11 @@ export interface IngestPluginOptions {
   config: Config
   /** Whether this instance consumes from the broker (when one is configured). */
   consume: boolean
+  clock?: () => Date
 }
 
 export default fp<IngestPluginOptions>(
-  async (app, { config, consume }) => {
+  async (app, { config, consume, clock }) => {
     const ingestor = createEventIngestor({
       db: app.db,
       metrics: app.metrics,
@@ -26,6 +27,7 @@ export default fp<IngestPluginOptions>(
       onEmailsQueued: (batchEvents) => app.deliveries.afterIngest(batchEvents),
       // Before HTTP ingest answers: a client that reads right after sees the new count.
       onNotificationsCreated: (userIds) => app.readCache.invalidate(userIds),
+      record: { reminderOffsetsMs: config.reminderOffsetsMs, clock },
     })
     app.decorate('ingestor', ingestor)
 

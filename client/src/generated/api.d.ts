@@ -263,7 +263,7 @@ export interface paths {
                     cursor?: string;
                     status: "all" | "unread" | "read";
                     /** @description In-app notification type */
-                    type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled";
+                    type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "booking_updated" | "hall_booking_updated" | "booking_reminder";
                     /** @description Archived ones are left out unless asked for */
                     archived: "false" | "true" | "all";
                     /** @description booking, account or announcement (derived from the type) */
@@ -1386,6 +1386,30 @@ export interface paths {
                                 /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
+                            booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            hall_booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            booking_reminder: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
                         };
                     };
                 };
@@ -1454,6 +1478,24 @@ export interface paths {
                             push?: boolean;
                             sms?: boolean;
                         };
+                        booking_updated?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                        };
+                        hall_booking_updated?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                        };
+                        booking_reminder?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                        };
                     };
                 };
             };
@@ -1498,6 +1540,30 @@ export interface paths {
                                 sms: boolean;
                             };
                             hall_booking_cancelled: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            hall_booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            booking_reminder: {
                                 email: boolean;
                                 inApp: boolean;
                                 /** @description Web Push to every subscribed browser (default on) */
@@ -2748,6 +2814,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Booking reminders (scheduled, sent or cancelled), latest due time first */
+        get: {
+            parameters: {
+                query: {
+                    status?: "scheduled" | "sent" | "cancelled";
+                    bookingId?: string;
+                    limit: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Also the eventId of the notification and deliveries it wrote
+                                 */
+                                id: string;
+                                bookingId: string;
+                                userId: string;
+                                /** @description How long before startsAt it goes out (REMINDER_OFFSETS) */
+                                offsetSeconds: number;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                dueAt: string;
+                                status: "scheduled" | "sent" | "cancelled";
+                                /** @description Failed runs so far (it is tried again with backoff) */
+                                attempts: number;
+                                lastError: string | null;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2780,6 +2948,9 @@ export interface components {
              *     - `hall_booking_created`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`
              *     - `booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
              *     - `hall_booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
+             *     - `booking_updated`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `previousStartsAt`, `previousEndsAt`, `previousHallId`
+             *     - `hall_booking_updated`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `previousStartsAt`, `previousEndsAt`, `previousHallId`
+             *     - `booking_reminder`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `reminderOffsetSeconds`
              */
             data: {
                 [key: string]: unknown;
