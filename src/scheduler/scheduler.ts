@@ -40,7 +40,7 @@ const retryDelayMs = (attempts: number) => Math.min(3_600_000, 1_000 * 2 ** Math
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
-  private stopped = true
+  private stopped = false
 
   constructor(private readonly o: SchedulerOptions) {}
 
