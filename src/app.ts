@@ -20,6 +20,7 @@ import auth from './plugins/auth.js'
 import database from './plugins/database.js'
 import ingest from './plugins/ingest.js'
 import retention from './plugins/retention.js'
+import scheduler from './plugins/scheduler.js'
 import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import emailTemplates from './plugins/email-templates.js'
@@ -29,6 +30,7 @@ import adminRoutes from './routes/admin.js'
 import adminPageRoute from './routes/admin-page.js'
 import adminStatsRoutes from './routes/admin-stats.js'
 import adminAnnouncementRoutes from './routes/admin-announcements.js'
+import adminReminderRoutes from './routes/admin-reminders.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import adminTemplateRoutes from './routes/admin-templates.js'
 import clientAssetRoutes from './routes/client-assets.js'
@@ -72,7 +74,7 @@ export interface BuildOptions {
   /**
    * A clock of the app's own for time-based planning and for what is due (quiet hours,
    * digests): tests move it instead of sleeping. Default: the system clock for planning,
-   * the database's for what is due; announcements' send times too.
+   * the database's for what is due; the scheduler's and announcements' send times too.
    */
   clock?: () => Date
 }
@@ -188,7 +190,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true), clock: options.clock })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true), clock: options.clock })
   await app.register(retention, { config, run: workers })
-  await app.register(announcements, { config, run: workers, clock: options.clock ?? (() => new Date()) })
+  const clock = options.clock ?? (() => new Date())
+  await app.register(announcements, { config, run: workers, clock })
+  await app.register(scheduler, { config, run: workers, clock })
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
@@ -202,6 +206,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(adminTemplateRoutes)
   await app.register(adminStatsRoutes)
   await app.register(adminAnnouncementRoutes)
+  await app.register(adminReminderRoutes)
   await app.register(clientAssetRoutes, { dir: options.clientDir ?? clientDistDir, config })
   await app.register(adminPageRoute)
   // Development only: test and staging instances answer like production.

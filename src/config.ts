@@ -72,6 +72,10 @@ export interface Config {
   webPush: WebPushConfig | undefined
   /** Local time ("HH:MM", the admin's zone) at which daily digests are sent (DIGEST_DAILY_AT). */
   digestDailyAt: string
+  /** How long before a booking's start each reminder goes out (REMINDER_OFFSETS), longest first. */
+  reminderOffsetsMs: readonly number[]
+  /** How often each replica looks for due scheduled jobs (SCHEDULER_POLL_MS). */
+  schedulerPollMs: number
 }
 
 export interface WebPushConfig extends VapidKeys {
@@ -321,6 +325,23 @@ function webhookConfig(env: Env, production: boolean): WebhookConfig {
   return Object.freeze({ blockPrivateAddresses: production, allowedHosts: allowList(env, 'WEBHOOK_ALLOWED_HOSTS') })
 }
 
+/** `24h,1h`: durations before a booking's start, each once; at most 10; `none` for no reminders. */
+function reminderOffsets(env: Env): number[] {
+  const raw = text(env, 'REMINDER_OFFSETS') ?? '24h,1h'
+  // "none" turns reminders off.
+  if (raw === 'none') return []
+  const offsets = raw.split(',').map((part) => {
+    const match = /^(\d+)\s*(s|m|h|d)$/.exec(part.trim())
+    if (!match) fail('REMINDER_OFFSETS', `must be comma-separated durations such as 24h,1h or 2m (got "${raw}")`)
+    const value = Number(match[1]) * DURATION_UNITS[match[2]!]!
+    if (value < 1_000 || value > 90 * 86_400_000) fail('REMINDER_OFFSETS', `must hold durations between 1s and 90d (got "${part.trim()}")`)
+    return value
+  })
+  if (new Set(offsets).size !== offsets.length) fail('REMINDER_OFFSETS', `names the same offset twice (got "${raw}")`)
+  if (offsets.length > 10) fail('REMINDER_OFFSETS', `may name at most 10 offsets (got ${offsets.length})`)
+  return offsets.sort((a, b) => b - a)
+}
+
 export function loadConfig(env: Env = process.env): Config {
   // Every problem is collected and reported together, one line each: a deployment is fixed
   // in one round instead of one restart per missing setting.
@@ -475,6 +496,8 @@ export function loadConfig(env: Env = process.env): Config {
     pushEndpoints: check(() => Object.freeze({ blockPrivateAddresses: true, allowedHosts: allowList(env, 'PUSH_ALLOWED_HOSTS') }), undefined as unknown as WebhookConfig),
     webPush: check(() => webPushConfig(env, production, dataDir, mailFrom), undefined),
     digestDailyAt: check(() => clockTime(env, 'DIGEST_DAILY_AT', '08:00'), '08:00'),
+    reminderOffsetsMs: Object.freeze(check(() => reminderOffsets(env), [] as number[])),
+    schedulerPollMs: check(() => integer(env, 'SCHEDULER_POLL_MS', 250, 10, 60_000), 250),
     warnings: Object.freeze(warnings),
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -146,6 +146,17 @@ export function createMetrics() {
       labelNames: ['queue'] as const,
       registers,
     }),
+    schedulerJobs: new Counter({
+      name: 'bookit_scheduler_jobs_total',
+      help: 'Scheduled jobs (reminders) run, by kind and outcome: done, cancelled (nothing left to do) or failed (tried again later).',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
+    schedulerOldestDueAge: new Gauge({
+      name: 'bookit_scheduler_oldest_due_age_seconds',
+      help: 'How late the oldest due scheduled job not yet done is, in seconds; 0 when none is due.',
+      registers,
+    }),
     amqpRedeliveries: new Counter({
       name: 'bookit_amqp_redeliveries_total',
       help: 'Messages the broker delivered again (x-delivery-count on quorum queues, the redelivered flag on classic ones).',

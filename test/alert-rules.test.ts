@@ -17,7 +17,7 @@ const dashboardFile = join(projectRoot, 'ops/grafana/dashboards/bookit-notificat
  * Metrics the rules and the dashboard use before this branch exports them: another change
  * adds the scheduler's gauge. Once it is exported the test below says to take it off here.
  */
-const EXPECTED_LATER = new Set(['bookit_scheduler_oldest_due_age_seconds'])
+const EXPECTED_LATER = new Set<string>()
 
 const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan', 'Inf', 'NaN'])
 

@@ -27,6 +27,10 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '30m' }).email.giveUpAfterMs, 30 * 60_000)
   t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '5d' }).email.giveUpAfterMs, 5 * 86_400_000)
   t.equal(loadConfig({ ...base, EMAIL_GIVE_UP_AFTER: '36h' }).email.giveUpAfterMs, 36 * 3_600_000)
+  t.same(config.reminderOffsetsMs, [24 * 3_600_000, 3_600_000], 'REMINDER_OFFSETS defaults to 24h,1h')
+  t.same(loadConfig({ ...base, REMINDER_OFFSETS: '2m' }).reminderOffsetsMs, [120_000], 'a short offset for trying it out')
+  t.same(loadConfig({ ...base, REMINDER_OFFSETS: '1h, 2d,30m' }).reminderOffsetsMs, [2 * 86_400_000, 3_600_000, 30 * 60_000], 'longest first')
+  t.same(loadConfig({ ...base, REMINDER_OFFSETS: 'none' }).reminderOffsetsMs, [], 'none: no reminders')
 })
 
 t.test('each bad value stops the start with a line naming the variable', async (t) => {
@@ -50,6 +54,9 @@ t.test('each bad value stops the start with a line naming the variable', async (
     [{ EMAIL_GIVE_UP_AFTER: 'soon' }, /^Invalid configuration: EMAIL_GIVE_UP_AFTER must be a duration such as 30m, 24h or 5d \(got "soon"\)$/],
     [{ EMAIL_GIVE_UP_AFTER: '10s' }, /^Invalid configuration: EMAIL_GIVE_UP_AFTER must be between 1 minute\(s\) and 30 days/],
     [{ LIVENESS_TIMEOUT_MS: '50' }, /^Invalid configuration: LIVENESS_TIMEOUT_MS must be between 1000/],
+    [{ REMINDER_OFFSETS: '24h,tomorrow' }, /^Invalid configuration: REMINDER_OFFSETS must be comma-separated durations such as 24h,1h or 2m \(got "24h,tomorrow"\)$/],
+    [{ REMINDER_OFFSETS: '1h,60m' }, /^Invalid configuration: REMINDER_OFFSETS names the same offset twice/],
+    [{ REMINDER_OFFSETS: '100d' }, /^Invalid configuration: REMINDER_OFFSETS must hold durations between 1s and 90d/],
     [{ NODE_ENV: 'production', DATABASE_URL: '' }, /^Invalid configuration: DATABASE_URL must be set when NODE_ENV=production/],
     [{ NODE_ENV: 'production', SMTP_URL: '' }, /^Invalid configuration: SMTP_URL must be set when NODE_ENV=production/],
     [{ NODE_ENV: 'production', SMTP_URL: 'smtp://x', JWT_SECRET: '' }, /^Invalid configuration: JWT_SECRET or JWT_PUBLIC_KEY must be set/],

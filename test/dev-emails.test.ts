@@ -8,7 +8,7 @@ const databaseUrl = await createTestDatabase(t)
 t.test('GET /dev/emails lists every template with its sample data, in every language, as HTML and text', async (t) => {
   const { app } = await build(t, { DATABASE_URL: databaseUrl, NODE_ENV: 'development' })
   const samples = loadEmailSamples()
-  t.same(new Set(samples.map((s) => s.template)), new Set(['welcome', 'booking-confirmed', 'booking-cancelled', 'hall-admin-alert']), 'all four templates have a sample')
+  t.same(new Set(samples.map((s) => s.template)), new Set(['welcome', 'booking-confirmed', 'booking-cancelled', 'hall-admin-alert', 'booking-updated', 'booking-reminder']), 'all six templates have a sample')
 
   const index = await app.inject({ url: '/dev/emails' })
   t.equal(index.statusCode, 200)

@@ -23,7 +23,7 @@ t.test('invalid events are refused with a reason naming the problem', async (t) 
     ['string', 'hello', /got string/],
     ['missing id', { ...bookingCreated(), id: undefined }, /required properties id/],
     ['wrong specversion', { ...bookingCreated(), specversion: '0.3' }, /specversion/],
-    ['unknown type', { ...bookingCreated(), type: 'booking.updated' }, /unknown event type "booking.updated"/],
+    ['unknown type', { ...bookingCreated(), type: 'booking.moved' }, /unknown event type "booking.moved"/],
     ['data not an object', { ...bookingCreated(), data: 'x' }, /data/],
     ['missing booking', { ...bookingCreated(), data: { ...bookingCreated().data, booking: undefined } }, /required properties booking/],
     ['bad email', bookingCreated({ user: { ...ada, email: 'not-an-email' } }), /data\.user\.email/],

@@ -132,6 +132,8 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'delete', path: '/v1/admin/templates/{name}/{locale}', url: template, headers: operator, status: 204 },
     { method: 'get', path: '/v1/admin/stats', url: '/v1/admin/stats?interval=hour', headers: operator, status: 200 },
     { method: 'get', path: '/v1/admin/stats', url: '/v1/admin/stats?interval=week', headers: operator, status: 400 },
+    { method: 'get', path: '/v1/admin/reminders', url: '/v1/admin/reminders?status=scheduled', headers: operator, status: 200 },
+    { method: 'get', path: '/v1/admin/reminders', url: '/v1/admin/reminders?status=soon', headers: operator, status: 400 },
     { method: 'delete', path: '/v1/notifications/{id}', url: `/v1/notifications/${id}`, headers: user, status: 204 },
     { method: 'delete', path: '/v1/notifications', url: '/v1/notifications', headers: user, status: 200 },
   ]

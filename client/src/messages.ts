@@ -43,6 +43,9 @@ const en = {
     booking_cancelled: 'Booking cancelled',
     hall_booking_cancelled: 'Hall booking cancelled',
     announcement: 'Announcement',
+    booking_updated: 'Booking changed',
+    hall_booking_updated: 'Hall booking changed',
+    booking_reminder: 'Booking reminder',
   } satisfies Record<NotificationType, string> as Record<string, string>,
 }
 
@@ -88,6 +91,9 @@ const de: Messages = {
     booking_cancelled: 'Buchung storniert',
     hall_booking_cancelled: 'Saalbuchung storniert',
     announcement: 'Ankündigung',
+    booking_updated: 'Buchung geändert',
+    hall_booking_updated: 'Saalbuchung geändert',
+    booking_reminder: 'Erinnerung an Buchung',
   } satisfies Record<NotificationType, string>,
 }
 

@@ -27,6 +27,7 @@ export interface Database {
   announcements: AnnouncementTable
   announcement_recipients: AnnouncementRecipientTable
   erased_users: ErasedUserTable
+  scheduled_jobs: ScheduledJobTable
 }
 
 /** Set by a column default when not given. */
@@ -198,6 +199,10 @@ export interface BookingStateTable {
   booking_id: string
   cancelled_at: NullableTimestamp
   last_event_time: NullableTimestamp
+  /** The start the winning created/updated event gave; reminders are due relative to it. */
+  starts_at: NullableTimestamp
+  /** CloudEvent time of the newest booking.updated applied; an older update produces nothing. */
+  last_update_time: NullableTimestamp
   updated_at: Timestamp
 }
 
@@ -326,3 +331,21 @@ export interface ErasedUserTable {
   id_hash: string
   erased_at: Timestamp
 }
+export type ScheduledJobStatus = 'scheduled' | 'done' | 'cancelled'
+
+/** Work due at a time, claimed by src/scheduler (see the scheduled-jobs migration). */
+export interface ScheduledJobTable {
+  id: Generated<string>
+  kind: string
+  key: string
+  subject: string
+  due_at: ColumnType<Date, Date | string, Date | string>
+  status: ColumnType<ScheduledJobStatus, ScheduledJobStatus | undefined, ScheduledJobStatus>
+  payload: JSONColumnType<Record<string, unknown>, string, string>
+  attempts: Generated<number>
+  last_error: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  done_at: NullableTimestamp
+}
+export type ScheduledJobRow = Selectable<ScheduledJobTable>

@@ -77,6 +77,15 @@ export const UserDeletedData = Type.Object({
   user: Type.Object({ id: Id }),
 })
 
+export const BookingUpdatedData = Type.Object({
+  booking: Booking,
+  hall: Hall,
+  user: Person,
+  hallAdmins: Type.Optional(Type.Array(Person, { maxItems: 100 })),
+  /** What the booking was before this change. */
+  previous: Type.Object({ startsAt: DateTime, endsAt: DateTime, hallId: Id }),
+})
+
 const Envelope = Type.Object({
   specversion: Type.Literal('1.0'),
   id: Id,
@@ -93,6 +102,7 @@ export type UserUpdated = Static<typeof UserUpdatedData>
 export type BookingCreated = Static<typeof BookingCreatedData>
 export type BookingCancelled = Static<typeof BookingCancelledData>
 export type UserDeleted = Static<typeof UserDeletedData>
+export type BookingUpdated = Static<typeof BookingUpdatedData>
 
 interface EventBase {
   specversion: '1.0'
@@ -108,9 +118,10 @@ export type BookitEvent =
   | (EventBase & { type: 'booking.created'; data: BookingCreated })
   | (EventBase & { type: 'booking.cancelled'; data: BookingCancelled })
   | (EventBase & { type: 'user.deleted'; data: UserDeleted })
+  | (EventBase & { type: 'booking.updated'; data: BookingUpdated })
 
 export type EventType = BookitEvent['type']
-export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'user.created', 'user.updated', 'user.deleted']
+export const EVENT_TYPES: readonly EventType[] = ['booking.created', 'booking.cancelled', 'booking.updated', 'user.created', 'user.updated', 'user.deleted']
 
 const envelopeValidator = Compile(Envelope)
 const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
@@ -119,6 +130,7 @@ const dataValidators: Record<EventType, ReturnType<typeof Compile<TSchema>>> = {
   'booking.created': Compile(BookingCreatedData),
   'booking.cancelled': Compile(BookingCancelledData),
   'user.deleted': Compile(UserDeletedData),
+  'booking.updated': Compile(BookingUpdatedData),
 }
 
 export type Validation = { ok: true; event: BookitEvent } | { ok: false; error: string }
@@ -171,6 +183,9 @@ export function validateEvent(value: unknown): Validation {
       if (adminProblem) return { ok: false, error: adminProblem }
     }
     if (parseDateTime(booking.endsAt)! < parseDateTime(booking.startsAt)!) return { ok: false, error: 'data.booking.endsAt: must not be before startsAt' }
+    if (event.type === 'booking.updated' && parseDateTime(event.data.previous.endsAt)! < parseDateTime(event.data.previous.startsAt)!) {
+      return { ok: false, error: 'data.previous.endsAt: must not be before startsAt' }
+    }
     if (hall.timeZone !== undefined && !isIanaTimeZone(hall.timeZone)) return { ok: false, error: `data.hall.timeZone: unknown time zone "${hall.timeZone}" (an IANA name such as Europe/Berlin)` }
   }
   return { ok: true, event }

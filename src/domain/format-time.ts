@@ -47,3 +47,16 @@ export function formatTime(at: string, timeZone: string | undefined, locale: str
   const zone = timeZone ?? 'UTC'
   return `${formatter(locale, zone, 'dateTime').format(new Date(at))} (${zone})`
 }
+
+const leadTimes = new Map<string, Intl.RelativeTimeFormat>()
+
+/** "in 24 hours", "in 2 minutes", "in 1 Tag": how long before a start a reminder goes out. */
+export function formatLeadTime(ms: number, locale: string): string {
+  let format = leadTimes.get(locale)
+  if (!format) leadTimes.set(locale, (format = new Intl.RelativeTimeFormat(locale === 'en' ? 'en-GB' : locale, { numeric: 'always' })))
+  const minutes = Math.round(ms / 60_000)
+  // Whole days only from 48 h: "in 24 hours" reads better than "in 1 day" for a reminder.
+  if (minutes % 1_440 === 0 && minutes >= 2_880) return format.format(minutes / 1_440, 'day')
+  if (minutes % 60 === 0 && minutes >= 60) return format.format(minutes / 60, 'hour')
+  return format.format(Math.max(1, minutes), 'minute')
+}

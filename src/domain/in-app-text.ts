@@ -13,6 +13,12 @@ export interface InAppTextInput {
   /** An announcement's own title and text, written by an operator in one language. */
   title?: string
   body?: string
+  /** The booking's time before a change (booking.updated). */
+  previousWhen?: string
+  /** The new hall's name when a change moved the booking to another hall. */
+  movedToHall?: string
+  /** "in 24 hours": how soon a reminded booking starts. */
+  startsIn?: string
 }
 
 type TextFn = (input: InAppTextInput) => { title: string; body: string }
@@ -30,6 +36,15 @@ const en: Record<NotificationType, TextFn> = {
     body: `"${i.bookingTitle}" (${i.when}) was cancelled by ${i.cancelledByName}${i.reason ? `: ${i.reason}` : '.'}`,
   }),
   announcement: (i) => ({ title: i.title ?? '', body: i.body ?? '' }),
+  booking_updated: (i) => ({
+    title: `Booking changed: ${i.bookingTitle}`,
+    body: `${i.hallName}, now ${i.when} (was ${i.previousWhen})${i.movedToHall ? `. Moved to ${i.movedToHall}.` : ''}`,
+  }),
+  hall_booking_updated: (i) => ({
+    title: `Booking changed in ${i.hallName}`,
+    body: `"${i.bookingTitle}" by ${i.bookerName} is now ${i.when} (was ${i.previousWhen})${i.movedToHall ? `, moved to ${i.movedToHall}.` : ''}`,
+  }),
+  booking_reminder: (i) => ({ title: `Reminder: ${i.bookingTitle}`, body: `Starts ${i.startsIn}: ${i.hallName}, ${i.when}` }),
 }
 
 const de: Record<NotificationType, TextFn> = {
@@ -45,6 +60,15 @@ const de: Record<NotificationType, TextFn> = {
     body: `„${i.bookingTitle}“ (${i.when}) wurde von ${i.cancelledByName} storniert${i.reason ? `: ${i.reason}` : '.'}`,
   }),
   announcement: (i) => ({ title: i.title ?? '', body: i.body ?? '' }),
+  booking_updated: (i) => ({
+    title: `Buchung geändert: ${i.bookingTitle}`,
+    body: `${i.hallName}, jetzt ${i.when} (vorher ${i.previousWhen})${i.movedToHall ? `. Verlegt nach ${i.movedToHall}.` : ''}`,
+  }),
+  hall_booking_updated: (i) => ({
+    title: `Buchung geändert in ${i.hallName}`,
+    body: `„${i.bookingTitle}“ von ${i.bookerName} ist jetzt ${i.when} (vorher ${i.previousWhen})${i.movedToHall ? `, verlegt nach ${i.movedToHall}.` : ''}`,
+  }),
+  booking_reminder: (i) => ({ title: `Erinnerung: ${i.bookingTitle}`, body: `Beginnt ${i.startsIn}: ${i.hallName}, ${i.when}` }),
 }
 
 const texts: Record<SupportedLocale, Record<NotificationType, TextFn>> = { en, de }

@@ -6,6 +6,9 @@ export const NOTIFICATION_TYPES = [
   'booking_cancelled',
   'hall_booking_cancelled',
   'announcement',
+  'booking_updated',
+  'hall_booking_updated',
+  'booking_reminder',
 ] as const
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number]
@@ -20,8 +23,16 @@ export const ALWAYS_EMAILED: ReadonlySet<NotificationType> = new Set(['welcome']
 /**
  * SMS is off unless a user turns it on for a type, except for these urgent ones, which
  * go by SMS whenever a phone number is known (until the user turns them off).
+ * A `booking_updated` is texted by default only when urgent (see URGENT_WITHIN_MS); a
+ * user who turns its SMS on explicitly gets every change.
  */
-export const SMS_BY_DEFAULT: ReadonlySet<NotificationType> = new Set(['booking_cancelled'])
+export const SMS_BY_DEFAULT: ReadonlySet<NotificationType> = new Set(['booking_cancelled', 'booking_updated'])
+
+/** Types whose default SMS goes only when the booking starts (or started) within URGENT_WITHIN_MS. */
+export const SMS_BY_DEFAULT_WHEN_URGENT: ReadonlySet<NotificationType> = new Set(['booking_updated'])
+
+/** A change this close to the booking's start (the earlier of old and new) is urgent. */
+export const URGENT_WITHIN_MS = 24 * 3_600_000
 
 /** The email template each notification type is sent with. */
 export const EMAIL_TEMPLATE: Record<NotificationType, string> = {
@@ -31,6 +42,9 @@ export const EMAIL_TEMPLATE: Record<NotificationType, string> = {
   hall_booking_created: 'hall-admin-alert',
   hall_booking_cancelled: 'hall-admin-alert',
   announcement: 'announcement',
+  booking_updated: 'booking-updated',
+  hall_booking_updated: 'hall-admin-alert',
+  booking_reminder: 'booking-reminder',
 }
 
 /** The channels a user sets per type, as the preferences API names them. */

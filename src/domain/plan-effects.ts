@@ -1,10 +1,10 @@
-import type { BookingCancelled, BookingCreated, BookitEvent, PersonData } from './events.js'
+import type { BookingCancelled, BookingCreated, BookingUpdated, BookitEvent, PersonData } from './events.js'
 import { type Directory, latestFacts } from './directory.js'
 import { formatTimeRange, pickLocale } from './format-time.js'
 import { inAppText } from './in-app-text.js'
 import type { ChannelName } from './delivery-channels.js'
 import { smsText } from './sms-text.js'
-import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType, SMS_BY_DEFAULT } from './notification-types.js'
+import { ALWAYS_EMAILED, EMAIL_TEMPLATE, type NotificationType, SMS_BY_DEFAULT, SMS_BY_DEFAULT_WHEN_URGENT, URGENT_WITHIN_MS } from './notification-types.js'
 
 export interface PlannedNotification {
   userId: string
@@ -57,11 +57,20 @@ export function enabledKey(userId: string, type: string, channel: 'sms'): string
   return `${userId}\u0000${type}:+${channel}`
 }
 
-function wantsSms(choices: DisabledChannels, userId: string, type: NotificationType): boolean {
-  return choices.has(enabledKey(userId, type, 'sms')) || (SMS_BY_DEFAULT.has(type) && !choices.has(disabledKey(userId, type, 'sms')))
+/** `urgent`: the booking starts soon, which turns on the default SMS of SMS_BY_DEFAULT_WHEN_URGENT types. */
+export function wantsSms(choices: DisabledChannels, userId: string, type: NotificationType, urgent = false): boolean {
+  if (choices.has(enabledKey(userId, type, 'sms'))) return true
+  if (!SMS_BY_DEFAULT.has(type) || choices.has(disabledKey(userId, type, 'sms'))) return false
+  return !SMS_BY_DEFAULT_WHEN_URGENT.has(type) || urgent
 }
 
-interface Delivery {
+/** A change is urgent when the booking (as it was, or as it is now, whichever is earlier) starts within a day. */
+export function isUrgentChange(data: BookingUpdated, now: Date): boolean {
+  const start = Math.min(Date.parse(data.booking.startsAt), Date.parse(data.previous.startsAt))
+  return start - now.getTime() < URGENT_WITHIN_MS
+}
+
+export interface Delivery {
   person: PersonData
   type: NotificationType
 }
@@ -93,10 +102,15 @@ function deliveriesFor(event: BookitEvent): Delivery[] {
         { person: event.data.user, type: 'booking_cancelled' },
         ...uniqueById(event.data.hallAdmins ?? []).map((person) => ({ person, type: 'hall_booking_cancelled' as const })),
       ]
+    case 'booking.updated':
+      return [
+        { person: event.data.user, type: 'booking_updated' },
+        ...uniqueById(event.data.hallAdmins ?? []).map((person) => ({ person, type: 'hall_booking_updated' as const })),
+      ]
   }
 }
 
-function bookingData(data: BookingCreated | BookingCancelled): Record<string, unknown> {
+export function bookingData(data: BookingCreated | BookingCancelled | BookingUpdated): Record<string, unknown> {
   const { booking, hall } = data
   return {
     bookingId: booking.id,
@@ -108,10 +122,11 @@ function bookingData(data: BookingCreated | BookingCancelled): Record<string, un
     endsAt: booking.endsAt,
     timeZone: hall.timeZone ?? 'UTC',
     ...('cancellation' in data ? { cancelledAt: data.cancellation.cancelledAt, cancelledById: data.cancellation.cancelledBy.id } : {}),
+    ...('previous' in data ? { previousStartsAt: data.previous.startsAt, previousEndsAt: data.previous.endsAt, previousHallId: data.previous.hallId } : {}),
   }
 }
 
-function notificationFor(event: NotifyingEvent, { person, type }: Delivery, when: (locale: string) => string): PlannedNotification {
+function notificationFor(event: NotifyingEvent, { person, type }: Delivery, when: (locale: string, previous?: boolean) => string): PlannedNotification {
   const locale = pickLocale(person.locale)
   if (event.type === 'user.created' || event.type === 'user.updated') {
     // Never the temporary password: it belongs to the welcome email alone.
@@ -119,6 +134,7 @@ function notificationFor(event: NotifyingEvent, { person, type }: Delivery, when
   }
   const { booking, hall, user } = event.data
   const cancellation = event.type === 'booking.cancelled' ? event.data.cancellation : undefined
+  const previous = event.type === 'booking.updated' ? event.data.previous : undefined
   const text = inAppText(type, locale, {
     recipientName: person.name,
     bookingTitle: booking.title,
@@ -127,6 +143,8 @@ function notificationFor(event: NotifyingEvent, { person, type }: Delivery, when
     bookerName: user.name,
     cancelledByName: cancellation?.cancelledBy.name,
     reason: cancellation?.reason,
+    previousWhen: previous ? when(locale, true) : undefined,
+    movedToHall: previous && previous.hallId !== hall.id ? hall.name : undefined,
   })
   return { userId: person.id, type, ...text, data: bookingData(event.data) }
 }
@@ -144,11 +162,12 @@ function emailFor(event: NotifyingEvent, { person, type }: Delivery): PlannedEma
     ...base,
     payload: {
       recipient,
-      variant: event.type === 'booking.created' ? 'created' : 'cancelled',
+      variant: event.type === 'booking.created' ? 'created' : event.type === 'booking.updated' ? 'updated' : 'cancelled',
       booking,
       hall,
       booker: { id: user.id, name: user.name, email: user.email },
       ...(event.type === 'booking.cancelled' ? { cancellation: event.data.cancellation } : {}),
+      ...(event.type === 'booking.updated' ? { previous: event.data.previous } : {}),
       // A booking email arriving after the booking has ended helps nobody.
       expiresAt: booking.endsAt,
     },
@@ -156,8 +175,7 @@ function emailFor(event: NotifyingEvent, { person, type }: Delivery): PlannedEma
 }
 
 /** The in-app text, to every browser the person subscribed; the channel adds the unread count when it sends. */
-function pushesFor(event: NotifyingEvent, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
-  const booking = 'booking' in event.data ? event.data.booking : undefined
+export function pushesFor(booking: { id: string; endsAt: string } | undefined, { person, type }: Delivery, text: PlannedNotification, subscriptionIds: readonly string[]): PlannedDelivery[] {
   const payload = {
     title: text.title,
     body: text.body,
@@ -167,8 +185,7 @@ function pushesFor(event: NotifyingEvent, { person, type }: Delivery, text: Plan
 }
 
 /** One short SMS to the person's phone, from the in-app text (already in their language). */
-function smsFor(event: NotifyingEvent, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
-  const booking = 'booking' in event.data ? event.data.booking : undefined
+export function smsFor(booking: { endsAt: string } | undefined, { person, type }: Delivery, phone: string, text: PlannedNotification): PlannedDelivery {
   // An SMS about a booking that has ended is not sent late.
   const payload = { text: smsText(text.title, text.body), ...(booking ? { expiresAt: booking.endsAt } : {}) }
   return { channel: 'sms', userId: person.id, destination: phone, notificationType: type, template: 'sms', locale: person.locale ?? 'en', payload }
@@ -180,30 +197,41 @@ function smsFor(event: NotifyingEvent, { person, type }: Delivery, phone: string
  * recipient's subscriptions. Each recipient is addressed with the directory's facts when
  * they are newer than the event's (a changed email address gets the next email).
  */
-export function planEffects(event: BookitEvent, disabled: DisabledChannels = new Set(), pushSubscriptions: PushSubscriptionIds = new Map(), directory: Directory = new Map()): Effects {
+export function planEffects(
+  event: BookitEvent,
+  disabled: DisabledChannels = new Set(),
+  pushSubscriptions: PushSubscriptionIds = new Map(),
+  directory: Directory = new Map(),
+  now: Date = new Date(),
+): Effects {
   const effects: Effects = { notifications: [], deliveries: [] }
   if (event.type === 'user.deleted') return effects
   // Recipients of one event mostly share a language: format its time once per language.
   const times = new Map<string, string>()
-  const when = (locale: string) => {
+  const when = (locale: string, previous = false) => {
     if (!('booking' in event.data)) return ''
-    let text = times.get(locale)
+    const key = previous ? `previous:${locale}` : locale
+    let text = times.get(key)
     if (text === undefined) {
-      const { booking, hall } = event.data
-      times.set(locale, (text = formatTimeRange(booking.startsAt, booking.endsAt, hall.timeZone, locale)))
+      const { hall } = event.data
+      // The time before a change is shown in the (new) hall's zone too: one zone per message.
+      const { startsAt, endsAt } = previous && event.type === 'booking.updated' ? event.data.previous : event.data.booking
+      times.set(key, (text = formatTimeRange(startsAt, endsAt, hall.timeZone, locale)))
     }
     return text
   }
+  const booking = 'booking' in event.data ? event.data.booking : undefined
+  const urgent = event.type === 'booking.updated' && isUrgentChange(event.data, now)
   for (const planned of deliveriesFor(event)) {
     const delivery = { ...planned, person: latestFacts(planned.person, event.time, directory) }
     const { person, type } = delivery
     const notification = notificationFor(event, delivery, when)
     if (!disabled.has(disabledKey(person.id, type, 'inApp'))) effects.notifications.push(notification)
     const subscriptions = pushSubscriptions.get(person.id)
-    if (subscriptions?.length && !disabled.has(disabledKey(person.id, type, 'push'))) effects.deliveries.push(...pushesFor(event, delivery, notification, subscriptions))
+    if (subscriptions?.length && !disabled.has(disabledKey(person.id, type, 'push'))) effects.deliveries.push(...pushesFor(booking, delivery, notification, subscriptions))
     // The event schema checks the number (E.164); the SMS channel refuses any other as failed.
     const phone = (person as { phone?: unknown }).phone
-    if (typeof phone === 'string' && wantsSms(disabled, person.id, type)) effects.deliveries.push(smsFor(event, delivery, phone, notification))
+    if (typeof phone === 'string' && wantsSms(disabled, person.id, type, urgent)) effects.deliveries.push(smsFor(booking, delivery, phone, notification))
     if (ALWAYS_EMAILED.has(type) || !disabled.has(disabledKey(person.id, type, 'email'))) effects.deliveries.push(emailFor(event, delivery))
   }
   return effects

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { validateEvent } from '../domain/events.js'
 import { type PlannedEmail, planEffects } from '../domain/plan-effects.js'
+import { planReminderEffects, planReminders } from '../domain/reminders.js'
 import { examplesDir } from '../paths.js'
 
 export interface EmailSample {
@@ -26,6 +27,12 @@ export function loadEmailSamples(dir = examplesDir): EmailSample[] {
     for (const email of planEffects(result.event).deliveries.filter((d): d is PlannedEmail => d.channel === 'email')) {
       const name = `${result.event.type.replace('.', '-')}.${email.template}`
       if (!samples.has(name)) samples.set(name, { name, template: email.template, email })
+    }
+    // A reminder comes from no event of its own: the sample booking's 24 h reminder shows it.
+    if (result.event.type === 'booking.created' && !samples.has('booking-reminder.booking-reminder')) {
+      const [reminder] = planReminders(result.event.data, [24 * 3_600_000], new Date(0)).due
+      const email = planReminderEffects(reminder!.payload).deliveries.find((d): d is PlannedEmail => d.channel === 'email')!
+      samples.set('booking-reminder.booking-reminder', { name: 'booking-reminder.booking-reminder', template: email.template, email })
     }
   }
   // The example welcome has an activation link; the other form it takes has a temporary password.

@@ -40,6 +40,8 @@ interface BookingPayload {
   booking: { id: string; startsAt: string; endsAt: string }
   hall: { id: string; timeZone?: string }
   cancellation?: { cancelledAt: string }
+  /** A change: the booking's time before it. */
+  previous?: { startsAt: string; endsAt: string }
 }
 
 export type EmailRenderer = ReturnType<typeof createEmailRenderer>
@@ -86,6 +88,8 @@ export function createEmailRenderer(templatesDir: string, published?: PublishedL
       context.when = formatTimeRange(booking.booking.startsAt, booking.booking.endsAt, booking.hall.timeZone, lang)
       context.bookingUrl = `${links.appUrl}/bookings/${encodeURIComponent(booking.booking.id)}`
       if (booking.cancellation) context.cancelledAt = formatTime(booking.cancellation.cancelledAt, booking.hall.timeZone, lang)
+      // Old and new time in the same (the hall's) zone, so they compare at a glance.
+      if (booking.previous) context.previousWhen = formatTimeRange(booking.previous.startsAt, booking.previous.endsAt, booking.hall.timeZone, lang)
     }
     const chosen = options.override !== undefined ? options.override : published?.get(template, lang)
     const parts = chosen?.parts

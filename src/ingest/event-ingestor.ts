@@ -27,14 +27,13 @@ export interface EventIngestorOptions {
   onNotificationsCreated?: (userIds: Set<string>) => void
   /** What an event produces; tests put a throwing step here to make an event fail in planning. */
   plan?: RecordOptions['plan']
-  /** The clock quiet hours and digest windows are read with (tests move it), and the daily digest's local time. */
-  clock?: RecordOptions['clock']
-  digestDailyAt?: RecordOptions['digestDailyAt']
+  /** Passed to every recording: the clock (tests move it), reminder offsets, the daily digest's local time. */
+  record?: Omit<RecordOptions, 'plan'>
 }
 
 export function createEventIngestor(o: EventIngestorOptions): EventIngestor {
   const { metrics } = o
-  const recordOptions: RecordOptions = { plan: o.plan, clock: o.clock, digestDailyAt: o.digestDailyAt }
+  const recordOptions: RecordOptions = { ...o.record, plan: o.plan }
   return {
     async ingest(events, transport, receivedAt) {
       const result = await recordEvents(o.db, events, recordOptions)

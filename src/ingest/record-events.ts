@@ -12,6 +12,7 @@ import { type DigestEntry, addToDigests } from '../scheduler/digest-store.js'
 import { factsOf, hallMembersOf } from '../domain/directory.js'
 import { readDirectory, recordFacts } from '../directory/directory-store.js'
 import { eraseUsers, erasedUsers, lockUsersForWriting } from '../store/user-erasure.js'
+import { type BookingSchedule, syncReminders } from '../scheduler/reminder-jobs.js'
 
 export interface RecordResult {
   /** Events whose effects this call committed. */
@@ -55,7 +56,7 @@ export type Sourced<T> = T & { source: string; eventId: string }
 
 // Each batch travels as one JSON document that PostgreSQL expands into rows: one statement
 // and one parameter however large the batch, and no per-column array literals to escape.
-async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
+export async function insertNotifications(trx: Transaction<Database>, rows: Sourced<PlannedNotification>[]) {
   if (rows.length === 0) return []
   const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, type: r.type, title: r.title, body: r.body, data: r.data, event_source: r.source, event_id: r.eventId })))
   // statement_timestamp(), not the transaction's start: a transaction that waited for a
@@ -73,31 +74,45 @@ async function insertNotifications(trx: Transaction<Database>, rows: Sourced<Pla
  * replicas and both transports never deadlock) and returns the events that still produce
  * effects: nothing for a booking already cancelled (contract, "Order").
  */
-async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent[]): Promise<BookitEvent[]> {
+async function applyBookingOrder(trx: Transaction<Database>, events: BookitEvent[]): Promise<{ producing: BookitEvent[]; schedules: BookingSchedule[] }> {
   const bookingEvents = events.filter(isBookingEvent)
-  if (bookingEvents.length === 0) return events
+  if (bookingEvents.length === 0) return { producing: events, schedules: [] }
   const ids = [...new Set(bookingEvents.map((e) => e.data.booking.id))].sort()
   await sql`INSERT INTO booking_states (booking_id) SELECT unnest(${ids}::text[]) ON CONFLICT DO NOTHING`.execute(trx)
-  const { rows } = await sql<{ booking_id: string; cancelled_at: Date | null; last_event_time: Date | null }>`
-    SELECT booking_id, cancelled_at, last_event_time FROM booking_states
+  const { rows } = await sql<{ booking_id: string; cancelled_at: Date | null; last_event_time: Date | null; starts_at: Date | null; last_update_time: Date | null }>`
+    SELECT booking_id, cancelled_at, last_event_time, starts_at, last_update_time FROM booking_states
     WHERE booking_id = ANY(${ids}::text[]) ORDER BY booking_id FOR UPDATE`.execute(trx)
+  const iso = (d: Date | null) => d?.toISOString() ?? null
   const states = new Map<string, BookingState>(
-    rows.map((r) => [r.booking_id, { bookingId: r.booking_id, cancelledAt: r.cancelled_at?.toISOString() ?? null, lastEventTime: r.last_event_time?.toISOString() ?? null }]),
+    rows.map((r) => [
+      r.booking_id,
+      { bookingId: r.booking_id, cancelledAt: iso(r.cancelled_at), lastEventTime: iso(r.last_event_time), startsAt: iso(r.starts_at), lastUpdateTime: iso(r.last_update_time) },
+    ]),
   )
+  // Per booking: the event that last set its start in this batch (its reminders follow it).
+  const scheduledBy = new Map<string, BookingEvent>()
   const cancelledInBatch = new Set(bookingEvents.filter((e) => e.type === 'booking.cancelled').map((e) => e.data.booking.id))
   const silenced = new Set<BookingEvent>()
   for (const event of bookingEvents) {
     const id = event.data.booking.id
-    const { produces, next } = applyBookingEvent(states.get(id)!, event, cancelledInBatch.has(id))
+    const { produces, scheduled, next } = applyBookingEvent(states.get(id)!, event, cancelledInBatch.has(id))
     states.set(id, next)
     if (!produces) silenced.add(event)
+    if (scheduled) scheduledBy.set(id, event)
   }
-  const json = JSON.stringify([...states.values()].map((s) => ({ booking_id: s.bookingId, cancelled_at: s.cancelledAt, last_event_time: s.lastEventTime })))
+  const json = JSON.stringify(
+    [...states.values()].map((s) => ({ booking_id: s.bookingId, cancelled_at: s.cancelledAt, last_event_time: s.lastEventTime, starts_at: s.startsAt ?? null, last_update_time: s.lastUpdateTime ?? null })),
+  )
   await sql`
-    UPDATE booking_states AS b SET cancelled_at = r.cancelled_at, last_event_time = r.last_event_time, updated_at = now()
-    FROM json_to_recordset(${json}::json) AS r(booking_id text, cancelled_at timestamptz, last_event_time timestamptz)
+    UPDATE booking_states AS b SET cancelled_at = r.cancelled_at, last_event_time = r.last_event_time, starts_at = r.starts_at, last_update_time = r.last_update_time, updated_at = now()
+    FROM json_to_recordset(${json}::json) AS r(booking_id text, cancelled_at timestamptz, last_event_time timestamptz, starts_at timestamptz, last_update_time timestamptz)
     WHERE b.booking_id = r.booking_id`.execute(trx)
-  return silenced.size === 0 ? events : events.filter((e) => !silenced.has(e as BookingEvent))
+  const schedules: BookingSchedule[] = ids.map((id) => {
+    const cancelled = states.get(id)!.cancelledAt !== null
+    const winner = scheduledBy.get(id)
+    return { bookingId: id, cancelled, scheduledBy: cancelled || winner?.type === 'booking.cancelled' ? undefined : winner?.data }
+  })
+  return { producing: silenced.size === 0 ? events : events.filter((e) => !silenced.has(e as BookingEvent)), schedules }
 }
 
 /** A hall-admin email as a digest line: what the line shows is taken from the event now. */
@@ -131,10 +146,12 @@ function digestEntry(event: BookingEvent, d: PlannedDelivery, cadence: 'hourly' 
 export interface RecordOptions {
   /** What an event produces; the domain's `planEffects` unless a test puts a failing step in its place. */
   plan?: typeof planEffects
-  /** Now, for quiet hours, digest windows and an event without a `time` (default: the system clock). */
+  /** Now, for quiet hours, digest windows, urgency, reminders whose time has passed and an event without a `time` (default: the system clock). */
   clock?: () => Date
   /** Local time of the daily digest, "HH:MM" (DIGEST_DAILY_AT). */
   digestDailyAt?: string
+  /** REMINDER_OFFSETS: the reminders a booking gets (none when absent). */
+  reminderOffsetsMs?: readonly number[]
 }
 
 /** Thrown to roll back a trial run; never leaves this module. */
@@ -190,15 +207,19 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   // An erased user gets nothing, whatever arrives later (or earlier in this batch), and a
   // booking of theirs notifies no one: its messages would name them again.
   const erasing = processed.flatMap((e) => (e.type === 'user.deleted' ? [e.data.user.id] : []))
-  const ordered = await applyBookingOrder(trx, processed)
+  const { producing: ordered, schedules } = await applyBookingOrder(trx, processed)
+  const now = o.clock?.() ?? new Date()
   // Every processed event teaches the directory, also one whose booking is already cancelled.
-  const processedAt = (o.clock?.() ?? new Date()).toISOString()
-  const facts = processed.flatMap((e) => factsOf(e, processedAt))
+  const facts = processed.flatMap((e) => factsOf(e, now.toISOString()))
   const writingFor = [...ordered.flatMap(recipientIds), ...facts.map((f) => f.person.id)]
   await lockUsersForWriting(trx, writingFor)
   const erased = await erasedUsers(trx, writingFor)
   for (const id of erasing) erased.add(id)
   await recordFacts(trx, facts.filter((f) => !erased.has(f.person.id)), processed.flatMap(hallMembersOf).filter((m) => !erased.has(m.userId)))
+  // In this transaction: a reminder exists exactly when its booking's effects are committed
+  // (and never for an erased booker).
+  const reminderSchedules = erased.size === 0 ? schedules : schedules.map((sch) => (sch.scheduledBy && erased.has(sch.scheduledBy.user.id) ? { ...sch, scheduledBy: undefined } : sch))
+  await syncReminders(trx, reminderSchedules, o.reminderOffsetsMs ?? [], now)
 
   const producing = erased.size === 0 ? ordered : ordered.filter((e) => !('user' in e.data && erased.has(e.data.user.id)))
   const recipients = producing.flatMap(recipientIds).filter((id) => !erased.has(id))
@@ -206,13 +227,12 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const subscriptions = await pushSubscriptionIds(trx, recipients)
   const quietHours = await quietHoursOf(trx, recipients)
   const digests = await digestCadences(trx, recipients)
-  const now = (o.clock ?? (() => new Date()))()
   const directory = await readDirectory(trx, recipients)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   const digestEntries: DigestEntry[] = []
   for (const event of producing) {
-    const effects = plan(event, disabled, subscriptions, directory)
+    const effects = plan(event, disabled, subscriptions, directory, now)
     for (const n of effects.notifications) if (!erased.has(n.userId)) notifications.push({ ...n, source: event.source, eventId: event.id })
     for (const d of effects.deliveries) {
       if (erased.has(d.userId)) continue

@@ -15,7 +15,7 @@ export interface IngestPluginOptions {
   config: Config
   /** Whether this instance consumes from the broker (when one is configured). */
   consume: boolean
-  /** Now, for quiet hours and digest windows (default: the system clock). */
+  /** The app's clock when it has its own (tests); else the system's for planning and the database's for what is due. */
   clock?: () => Date
 }
 
@@ -28,8 +28,7 @@ export default fp<IngestPluginOptions>(
       onEmailsQueued: (batchEvents) => app.deliveries.afterIngest(batchEvents),
       // Before HTTP ingest answers: a client that reads right after sees the new count.
       onNotificationsCreated: (userIds) => app.readCache.invalidate(userIds),
-      clock,
-      digestDailyAt: config.digestDailyAt,
+      record: { clock, reminderOffsetsMs: config.reminderOffsetsMs, digestDailyAt: config.digestDailyAt },
     })
     app.decorate('ingestor', ingestor)
 

@@ -17,7 +17,7 @@ export default fp(
     app.decorate('metrics', metrics)
     /** Gauges set from a database query at each scrape, by name. */
     const fromDatabase = new Map<string, Metric>()
-    for (const gauge of [metrics.deliveriesPending, metrics.deliveryOldestPendingAge, metrics.deliveryClaimsOrphaned, metrics.emailsPending, metrics.emailOldestPendingAge]) fromDatabase.set((await gauge.get()).name, gauge)
+    for (const gauge of [metrics.deliveriesPending, metrics.deliveryOldestPendingAge, metrics.deliveryClaimsOrphaned, metrics.emailsPending, metrics.emailOldestPendingAge, metrics.schedulerOldestDueAge]) fromDatabase.set((await gauge.get()).name, gauge)
 
     // Callback style, not async: this runs on every request, and a promise per request shows up.
     app.addHook('onResponse', (request, reply, done) => {
@@ -46,6 +46,8 @@ export default fp(
           }
         }
         metrics.deliveryClaimsOrphaned.set(await countOrphanedClaims(app.db))
+        // Read at scrape time, not by the scheduler's loop: a stuck loop must not freeze its own alarm.
+        if (app.hasDecorator('scheduler')) metrics.schedulerOldestDueAge.set(await app.scheduler.oldestDueAgeSeconds())
         for (const [name, gauge] of fromDatabase) if (!metrics.registry.getSingleMetric(name)) metrics.registry.registerMetric(gauge)
         metrics.databaseReadable.set(1)
       } catch (err) {

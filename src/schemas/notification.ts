@@ -18,6 +18,8 @@ const BookingData = {
   timeZone: Type.String({ description: "The hall's IANA time zone (UTC when unknown)" }),
 }
 const CancellationData = { cancelledAt: Type.String({ format: 'date-time' }), cancelledById: Type.String() }
+/** The booking before a change: its old time and hall. */
+const PreviousData = { previousStartsAt: Type.String({ format: 'date-time' }), previousEndsAt: Type.String({ format: 'date-time' }), previousHallId: Type.String() }
 
 /** What `data` holds, per type: checked against what the domain writes (see the tests). */
 export const NOTIFICATION_DATA: Record<NotificationType, TSchema> = {
@@ -27,6 +29,9 @@ export const NOTIFICATION_DATA: Record<NotificationType, TSchema> = {
   booking_cancelled: Type.Object({ ...BookingData, ...CancellationData }),
   hall_booking_cancelled: Type.Object({ ...BookingData, ...CancellationData }),
   announcement: Type.Object({ announcementId: Type.String({ format: 'uuid' }), url: Type.Optional(Type.String({ description: 'The path in the app the operator named' })) }),
+  booking_updated: Type.Object({ ...BookingData, ...PreviousData }),
+  hall_booking_updated: Type.Object({ ...BookingData, ...PreviousData }),
+  booking_reminder: Type.Object({ ...BookingData, reminderOffsetSeconds: Type.Number({ description: 'How long before startsAt the reminder went out' }) }),
 }
 
 // Documented per type rather than as a oneOf: a oneOf makes the serializer try every branch

@@ -111,6 +111,9 @@ async function eraseUser(trx: Transaction<Database>, userId: string): Promise<vo
     UPDATE digest_items SET details = erase_mentions(details::text, ${exact}::text[], ${names}::text[], true)::jsonb
     WHERE (event_source, event_id) IN ${events}`.execute(trx)
 
+  // Reminders of the user's bookings carry their name and addresses.
+  await sql`DELETE FROM scheduled_jobs WHERE payload->'user'->>'id' = ${userId}`.execute(trx)
+
   // SMPP receipts quote the start of the text.
   await sql`DELETE FROM sms_messages WHERE delivery_id IN (SELECT id FROM deliveries WHERE user_id = ${userId})`.execute(trx)
   await trx.deleteFrom('deliveries').where('user_id', '=', userId).where('status', '=', 'pending').execute()

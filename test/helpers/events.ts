@@ -48,3 +48,15 @@ export function bookingCancelled(o: { user?: Person; admins?: Person[]; reason?:
     },
   }
 }
+
+/** A change of a booking: new times in `booking`, the old ones in `previous`; `time` orders updates. */
+export function bookingUpdated(o: { user?: Person; admins?: Person[]; booking?: Record<string, unknown>; hall?: Record<string, unknown>; previous?: Record<string, unknown>; time?: string } = {}) {
+  const created = bookingCreated(o)
+  return {
+    ...created,
+    id: randomUUID(),
+    type: 'booking.updated',
+    time: o.time ?? '2026-11-23T11:00:00Z',
+    data: { ...created.data, previous: { startsAt: '2037-12-01T09:00:00Z', endsAt: '2037-12-01T11:30:00Z', hallId: 'h-1', ...o.previous } },
+  }
+}

@@ -263,7 +263,7 @@ export interface paths {
                     cursor?: string;
                     status: "all" | "unread" | "read";
                     /** @description In-app notification type */
-                    type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "announcement";
+                    type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "announcement" | "booking_updated" | "hall_booking_updated" | "booking_reminder";
                     /** @description Archived ones are left out unless asked for */
                     archived: "false" | "true" | "all";
                     /** @description booking, account or announcement (derived from the type) */
@@ -1404,6 +1404,35 @@ export interface paths {
                                 /** @description A text message when a phone number is known (default off, except booking_cancelled) */
                                 sms: boolean;
                             };
+                            booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            hall_booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                                /**
+                                 * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                                 * @enum {string}
+                                 */
+                                digest: "off" | "hourly" | "daily";
+                            };
+                            booking_reminder: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
                         };
                     };
                 };
@@ -1508,6 +1537,39 @@ export interface paths {
                              */
                             digest?: "off" | "hourly" | "daily";
                         };
+                        booking_updated?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
+                        };
+                        hall_booking_updated?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
+                        };
+                        booking_reminder?: {
+                            email?: boolean;
+                            inApp?: boolean;
+                            push?: boolean;
+                            sms?: boolean;
+                            /**
+                             * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                             * @enum {string}
+                             */
+                            digest?: "off" | "hourly" | "daily";
+                        };
                     };
                 };
             };
@@ -1570,6 +1632,35 @@ export interface paths {
                                 digest: "off" | "hourly" | "daily";
                             };
                             announcement: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                            };
+                            hall_booking_updated: {
+                                email: boolean;
+                                inApp: boolean;
+                                /** @description Web Push to every subscribed browser (default on) */
+                                push: boolean;
+                                /** @description A text message when a phone number is known (default off, except booking_cancelled) */
+                                sms: boolean;
+                                /**
+                                 * @description Hall-admin types only: take these emails as one hourly or daily digest (at DIGEST_DAILY_AT in your time zone) instead of one by one; in-app still arrives at once. Default off
+                                 * @enum {string}
+                                 */
+                                digest: "off" | "hourly" | "daily";
+                            };
+                            booking_reminder: {
                                 email: boolean;
                                 inApp: boolean;
                                 /** @description Web Push to every subscribed browser (default on) */
@@ -3396,7 +3487,7 @@ export interface paths {
                          * @description Which notification type to render for (default: the first sent with this template)
                          * @enum {string}
                          */
-                        type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "announcement";
+                        type?: "welcome" | "booking_confirmed" | "hall_booking_created" | "booking_cancelled" | "hall_booking_cancelled" | "announcement" | "booking_updated" | "hall_booking_updated" | "booking_reminder";
                         /**
                          * @description Only email has editable templates
                          * @enum {string}
@@ -4580,6 +4671,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Booking reminders (scheduled, sent or cancelled), latest due time first */
+        get: {
+            parameters: {
+                query: {
+                    status?: "scheduled" | "sent" | "cancelled";
+                    bookingId?: string;
+                    limit: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Also the eventId of the notification and deliveries it wrote
+                                 */
+                                id: string;
+                                bookingId: string;
+                                userId: string;
+                                /** @description How long before startsAt it goes out (REMINDER_OFFSETS) */
+                                offsetSeconds: number;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                dueAt: string;
+                                status: "scheduled" | "sent" | "cancelled";
+                                /** @description Failed runs so far (it is tried again with backoff) */
+                                attempts: number;
+                                lastError: string | null;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The token lacks the role this call needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4613,6 +4806,9 @@ export interface components {
              *     - `booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
              *     - `hall_booking_cancelled`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `cancelledAt`, `cancelledById`
              *     - `announcement`: `announcementId`, `url`?
+             *     - `booking_updated`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `previousStartsAt`, `previousEndsAt`, `previousHallId`
+             *     - `hall_booking_updated`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `previousStartsAt`, `previousEndsAt`, `previousHallId`
+             *     - `booking_reminder`: `bookingId`, `bookingReference`?, `bookingTitle`, `hallId`, `hallName`, `startsAt`, `endsAt`, `timeZone`, `reminderOffsetSeconds`
              */
             data: {
                 [key: string]: unknown;
