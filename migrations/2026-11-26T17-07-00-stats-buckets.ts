@@ -116,7 +116,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       `
     CREATE FUNCTION stats_notifications_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      ${rollup(notificationsCreated('new_rows'))};
+      -- One stored already read (an import) counts its read too.
+      ${rollup(`${notificationsCreated('new_rows')} UNION ALL ${notificationsRead('new_rows n WHERE n.read_at IS NOT NULL')}`)};
       RETURN NULL;
     END $$;
 

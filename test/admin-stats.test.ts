@@ -121,7 +121,11 @@ await t.test('known notifications, reads, deliveries and unsubscribes are counte
     .onConflict((oc) => oc.columns(['user_id', 'type', 'channel']).doUpdateSet({ enabled: (eb) => eb.ref('excluded.enabled'), updated_at: (eb) => eb.ref('excluded.updated_at') }))
     .execute()
 
+  // Stored already read (as an import would): its read counts too.
+  await app.db.insertInto('notifications').values({ ...notification(200, 'welcome'), read_at: at(H10, 200_000 + 5_000) }).execute()
+
   const hours = await bucketsOf(`from=${H10}&to=2026-03-02T12:00:00Z&interval=hour`)
+  t.match(find(hours, H10, 'welcome', 'inApp'), { created: 1, read: 1, medianToReadMs: Math.round(binValueMs(durationBin(5_000))) }, 'inserted as read')
   const inApp10 = find(hours, H10, 'booking_confirmed', 'inApp')
   t.match(inApp10, { created: 12, sent: 0, failed: 0, read: readIn10.length, unsubscribed: 0 }, 'in-app at 10:00')
   t.ok(within(inApp10!.medianToReadMs, exactQuantile(readIn10, 0.5)), `median to read ${inApp10!.medianToReadMs} vs exact ${exactQuantile(readIn10, 0.5)}`)

@@ -91,6 +91,7 @@ export const ADMIN_CSP = [
 const ADMIN_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>BookIT notifications: admin</title>
+<link rel="icon" href="data:,">
 <style>${ADMIN_STYLES}</style>
 <script type="module" src="/client/bookit-admin.js"></script>
 </head><body>

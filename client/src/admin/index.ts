@@ -1,5 +1,6 @@
 import { AdminShell } from './admin-shell.js'
 import { DeliveriesTab } from './deliveries-tab.js'
+import { StatisticsTab } from './statistics-tab.js'
 import { placeholderTab, registerTab, tabs } from './tabs.js'
 import { TemplatesTab } from './templates-tab.js'
 import { WebhooksTab } from './webhooks-tab.js'
@@ -7,6 +8,7 @@ import { WebhooksTab } from './webhooks-tab.js'
 // One line per tab, in the order they appear; a part built elsewhere replaces its placeholder here.
 registerTab('deliveries', 'Deliveries', DeliveriesTab)
 registerTab('webhooks', 'Webhooks', WebhooksTab)
+registerTab('statistics', 'Statistics', StatisticsTab)
 registerTab('templates', 'Templates', TemplatesTab)
 registerTab('announcements', 'Announcements', placeholderTab('Announcements arrive here with their part of the service.'))
 
