@@ -62,9 +62,9 @@ t.test('the list: every template in every language, all on their file default', 
   const response = await call('GET', '/v1/admin/templates')
   t.equal(response.statusCode, 200)
   const items = response.json().items as { name: string; locale: string; version: number; fileDefault: boolean; hasDraft: boolean; types: string[] }[]
-  t.same(items.map((i) => `${i.name}/${i.locale}`).sort(), ['booking-cancelled', 'booking-confirmed', 'hall-admin-alert', 'welcome'].flatMap((n) => [`${n}/de`, `${n}/en`]).sort())
+  t.same(items.map((i) => `${i.name}/${i.locale}`).sort(), ['announcement', 'booking-cancelled', 'booking-confirmed', 'booking-reminder', 'booking-updated', 'hall-admin-alert', 'hall-admin-digest', 'welcome'].flatMap((n) => [`${n}/de`, `${n}/en`]).sort())
   t.ok(items.every((i) => i.version === 0 && i.fileDefault && !i.hasDraft), 'nothing published, no drafts')
-  t.same(items.find((i) => i.name === 'hall-admin-alert')?.types, ['hall_booking_created', 'hall_booking_cancelled'])
+  t.same(items.find((i) => i.name === 'hall-admin-alert')?.types, ['hall_booking_created', 'hall_booking_cancelled', 'hall_booking_updated'])
 })
 
 t.test('unknown templates and languages are 404; malformed names and versions 400', async (t) => {
