@@ -1,7 +1,8 @@
 import { AdminShell } from './admin-shell.js'
+import { AnnouncementsTab } from './announcements-tab.js'
 import { DeliveriesTab } from './deliveries-tab.js'
 import { StatisticsTab } from './statistics-tab.js'
-import { placeholderTab, registerTab, tabs } from './tabs.js'
+import { registerTab, tabs } from './tabs.js'
 import { TemplatesTab } from './templates-tab.js'
 import { WebhooksTab } from './webhooks-tab.js'
 
@@ -10,7 +11,7 @@ registerTab('deliveries', 'Deliveries', DeliveriesTab)
 registerTab('webhooks', 'Webhooks', WebhooksTab)
 registerTab('statistics', 'Statistics', StatisticsTab)
 registerTab('templates', 'Templates', TemplatesTab)
-registerTab('announcements', 'Announcements', placeholderTab('Announcements arrive here with their part of the service.'))
+registerTab('announcements', 'Announcements', AnnouncementsTab)
 
 /** Registers the page and its tabs; a no-op where there is no DOM. */
 export function defineAdminElements(registry: CustomElementRegistry | undefined = globalThis.customElements): void {
