@@ -91,6 +91,8 @@ export function createEmailRenderer(templatesDir: string, published?: PublishedL
       // Old and new time in the same (the hall's) zone, so they compare at a glance.
       if (booking.previous) context.previousWhen = formatTimeRange(booking.previous.startsAt, booking.previous.endsAt, booking.hall.timeZone, lang)
     }
+    const announcement = (payload as { announcement?: { id: string; url?: string } }).announcement
+    if (announcement) context.announcementUrl = `${links.appUrl}${announcement.url || `/announcements/${encodeURIComponent(announcement.id)}`}`
     const chosen = options.override !== undefined ? options.override : published?.get(template, lang)
     const parts = chosen?.parts
     // An operator's version renders from its compiled functions; includes and the layout

@@ -46,6 +46,26 @@ export const REQUIRED_VARIABLES: Record<string, Record<TemplatePart, string[]>> 
     html: ['hall.name', 'booking.title', 'when', 'booker.name', 'bookingUrl'],
     text: ['hall.name', 'booking.title', 'when', 'booker.name', 'bookingUrl'],
   },
+  'booking-updated': {
+    subject: ['booking.title', 'when'],
+    html: ['recipient.name', 'booking.title', 'when', 'previousWhen', 'hall.name', 'bookingUrl'],
+    text: ['recipient.name', 'booking.title', 'when', 'previousWhen', 'hall.name', 'bookingUrl'],
+  },
+  'booking-reminder': {
+    subject: ['booking.title', 'startsIn'],
+    html: ['recipient.name', 'booking.title', 'when', 'hall.name', 'startsIn', 'bookingUrl'],
+    text: ['recipient.name', 'booking.title', 'when', 'hall.name', 'startsIn', 'bookingUrl'],
+  },
+  'hall-admin-digest': {
+    subject: ['counts.created', 'counts.updated', 'counts.cancelled'],
+    html: ['recipient.name', 'windowText', 'lines'],
+    text: ['recipient.name', 'windowText', 'lines'],
+  },
+  announcement: {
+    subject: ['announcement.title'],
+    html: ['announcement.title', 'announcement.body', 'announcementUrl'],
+    text: ['announcement.title', 'announcement.body', 'announcementUrl'],
+  },
   welcome: {
     subject: [],
     html: ['recipient.name', 'temporaryPassword', 'activationUrl', 'appUrl'],
