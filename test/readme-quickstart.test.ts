@@ -14,7 +14,8 @@ import { waitFor } from './helpers/app.js'
  */
 const root = join(import.meta.dirname, '..')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
-const section = /## Quick start[^\n]*\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? ''
+// The quick start proper, up to its first subsection (a reminder, the full stack).
+const section = /## Quick start[^\n]*\n([\s\S]*?)\n##+ /.exec(readme)?.[1] ?? ''
 const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
 
 t.test('the README quick start works as written, on an embedded database', async (t) => {
