@@ -38,6 +38,7 @@ import devEmailRoutes from './routes/dev-emails.js'
 import devPushRoutes from './routes/dev-push.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
+import notificationOpenRoute from './routes/notification-open.js'
 import notificationStreamRoute from './routes/notification-stream.js'
 import notificationRoutes from './routes/notifications.js'
 import preferenceRoutes from './routes/preferences.js'
@@ -197,6 +198,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(healthRoutes)
   await app.register(eventRoutes)
   await app.register(notificationRoutes)
+  await app.register(notificationOpenRoute)
   await app.register(notificationStreamRoute, { heartbeatMs: options.sseHeartbeatMs ?? 20_000 })
   await app.register(preferenceRoutes)
   await app.register(pushRoutes)

@@ -60,7 +60,11 @@ t.test('audience all: every directory user once, in-app and email; preferences r
   const mail = await waitFor(() => smtp.received.find((m) => m.to === 'bert@example.com' && m.parsed.subject === 'Maintenance on Sunday'), { what: "bert's announcement email" })
   t.match(String(mail.parsed.html), /Hallo Bert &lt;b&gt;/)
   t.notMatch(String(mail.parsed.html), /<b>,/, 'user text escaped')
-  t.match(String(mail.parsed.html), `https://bookit.example.com/announcements/${created.id}`)
+  // The button is bert's open link, which leads on to the announcement's page.
+  const link = /href="([^"]*\/v1\/notifications\/[^"]+\/open\?sig=[^"]+)"/.exec(String(mail.parsed.html))?.[1]
+  t.ok(link, 'the button goes through the open link')
+  const opened = await app.inject({ url: new URL(link ?? 'http://x/').pathname + new URL(link ?? 'http://x/').search })
+  t.equal(opened.headers.location, `https://bookit.example.com/announcements/${created.id}`)
   t.match(mail.raw, /^List-Unsubscribe:\s+<https:\/\/notify\.example\.com\/v1\/unsubscribe\?token=[^>]+>/m)
   t.match(mail.raw, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m)
   t.match(mail.parsed.text, /In BookIT öffnen/)

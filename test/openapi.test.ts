@@ -78,6 +78,7 @@ t.test('responses match their documented schemas', async (t) => {
     { method: 'post', path: '/v1/notifications/read', url: '/v1/notifications/read', headers: user, payload: { ids: [id] }, status: 200 },
     { method: 'post', path: '/v1/notifications/read-all', url: '/v1/notifications/read-all', headers: user, status: 200 },
     { method: 'post', path: '/v1/notifications/seen', url: '/v1/notifications/seen', headers: user, payload: { ids: [id] }, status: 200 },
+    { method: 'get', path: '/v1/notifications/{id}/open', url: `/v1/notifications/${id}/open?sig=altered`, status: 400 },
     { method: 'post', path: '/v1/notifications/seen-all', url: '/v1/notifications/seen-all', headers: user, status: 200 },
     { method: 'post', path: '/v1/notifications/{id}/archive', url: `/v1/notifications/${id}/archive`, headers: user, status: 200 },
     { method: 'post', path: '/v1/notifications/{id}/unarchive', url: `/v1/notifications/${id}/unarchive`, headers: user, status: 200 },

@@ -34,6 +34,11 @@ export interface EmailLinks {
   appUrl: string
   /** Absent for the welcome email, which cannot be unsubscribed from. */
   unsubscribeUrl?: string
+  /**
+   * The signed link that marks the email's notification read and goes on to it in the app;
+   * absent when the delivery has no notification (in-app turned off): templates fall back to the plain link.
+   */
+  openUrl?: string
 }
 
 interface BookingPayload {

@@ -167,6 +167,16 @@ export async function getNotification(db: Kysely<Database>, userId: string, id: 
   return row && toView(row)
 }
 
+/**
+ * A notification with its owner, by id alone: for a signed email link, which names the
+ * notification but carries no token (the signature is checked before this is asked).
+ */
+export async function getNotificationWithOwner(db: Kysely<Database>, id: string): Promise<{ userId: string; notification: NotificationView } | undefined> {
+  if (!isNotificationId(id)) return undefined
+  const row = await db.selectFrom('notifications').select([...COLUMNS, 'user_id']).where('id', '=', id).executeTakeFirst()
+  return row && { userId: row.user_id, notification: toView(row) }
+}
+
 export async function setRead(db: Kysely<Database>, userId: string, id: string, read: boolean): Promise<NotificationView | undefined> {
   if (!isNotificationId(id)) return undefined
   const row = await db

@@ -1251,6 +1251,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/{id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The link in an email: marks the notification read and redirects to it in the app
+         * @description No token: the signature (HMAC-SHA256 of the id, made when the email was sent) is the credential. Marks the notification read when it is unread (other tabs and streams see `notification-updated`), then 302 to its `url` under APP_URL; to APP_URL itself when the notification no longer exists. A missing or altered signature is a 400 and marks nothing. Mail scanners that open links mark it read too.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The signature from the email link */
+                    sig?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Notification id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Redirect to the notification's page in the app, or to the app when it no longer exists */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input; the message says what is wrong */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Rate limited; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications/stream": {
         parameters: {
             query?: never;

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { ALWAYS_EMAILED, isNotificationType } from '../../domain/notification-types.js'
 import { type MailTransport, type OutgoingEmail, fileTransport, smtpTransport } from '../../email/mail-transport.js'
 import { type EmailRenderer, type RenderOptions, createEmailRenderer } from '../../email/render-email.js'
+import { notificationOpenUrl } from '../../email/open-link.js'
 import { createUnsubscribeToken } from '../../email/unsubscribe-token.js'
 import { templatesDir } from '../../paths.js'
 import type { Channel, ChannelDeps, DeliveryJob, SendOutcome } from '../channel.js'
@@ -48,7 +49,8 @@ export function createEmailChannel(deps: ChannelDeps & { transport?: MailTranspo
       job.userId && isNotificationType(type) && !ALWAYS_EMAILED.has(type)
         ? `${config.publicUrl}/v1/unsubscribe?token=${createUnsubscribeToken({ userId: job.userId, type, locale: job.locale }, config.unsubscribeSecret)}`
         : undefined
-    const rendered = renderer.render(job.template, job.locale, job.payload, { appUrl: config.appUrl, unsubscribeUrl }, options)
+    const openUrl = job.notificationId ? notificationOpenUrl(config.publicUrl, job.notificationId, config.unsubscribeSecret) : undefined
+    const rendered = renderer.render(job.template, job.locale, job.payload, { appUrl: config.appUrl, unsubscribeUrl, openUrl }, options)
     const headers: Record<string, string> = {}
     if (unsubscribeUrl) {
       headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`
