@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import type { TSchema } from 'typebox'
-import { BookingCancelledData, BookingCreatedData, EVENT_TYPES, UserCreatedData, UserDeletedData, UserUpdatedData } from '../../src/domain/events.js'
+import { BookingCancelledData, BookingCreatedData, BookingUpdatedData, EVENT_TYPES, UserCreatedData, UserDeletedData, UserUpdatedData } from '../../src/domain/events.js'
 import { SAMPLE_SOURCES } from './events.js'
 
 /**
@@ -53,9 +53,9 @@ export function fromSchema(schema: TSchema, name = ''): fc.Arbitrary<Json> {
   }
 }
 
-const dataSchemas: Record<string, TSchema> = { 'user.created': UserCreatedData, 'user.updated': UserUpdatedData, 'booking.created': BookingCreatedData, 'booking.cancelled': BookingCancelledData, 'user.deleted': UserDeletedData }
+const dataSchemas: Record<string, TSchema> = { 'user.created': UserCreatedData, 'user.updated': UserUpdatedData, 'booking.created': BookingCreatedData, 'booking.cancelled': BookingCancelledData, 'booking.updated': BookingUpdatedData, 'user.deleted': UserDeletedData }
 
-/** A contract-valid CloudEvent of any known type (endsAt is put after startsAt). */
+/** A contract-valid CloudEvent of any known type (each endsAt is put after its startsAt). */
 export const validEvent: fc.Arbitrary<{ [key: string]: Json }> = fc
   .constantFrom(...EVENT_TYPES)
   .chain((type) =>
@@ -71,6 +71,8 @@ export const validEvent: fc.Arbitrary<{ [key: string]: Json }> = fc
   .map((event) => {
     const booking = (event.data as { booking?: { startsAt: string; endsAt: string } }).booking
     if (booking && booking.endsAt < booking.startsAt) [booking.startsAt, booking.endsAt] = [booking.endsAt, booking.startsAt]
+    const previous = (event.data as { previous?: { startsAt: string; endsAt: string } }).previous
+    if (previous && previous.endsAt < previous.startsAt) [previous.startsAt, previous.endsAt] = [previous.endsAt, previous.startsAt]
     return event as { [key: string]: Json }
   })
 
