@@ -221,7 +221,7 @@ if (!existsSync(executablePath)) {
     await page.evaluate('window.scrollTo(0, document.body.scrollHeight)')
     await waitFor(async () => (await rows.count()) === 25, { ...SLOW, interval: 200, what: 'scrolling to load the rest' })
     const titles = await rows.locator('.title').allTextContents()
-    t.equal(new Set(titles).size, 25, 'no notification twice across the pages')
+    t.equal(new Set(titles).size, 25, 'no notification twice across the pages', { titles })
 
     await rows.nth(0).locator('[data-action=read]').click()
     await waitFor(async () => (await countUnread(app.db, 'u-page')) === 24, { ...SLOW, what: 'one read' })
