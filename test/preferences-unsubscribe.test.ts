@@ -26,6 +26,10 @@ t.test('preferences: all on by default; a partial PUT answers the full map', asy
     booking_cancelled: { email: true, inApp: true, push: true, sms: true },
     hall_booking_cancelled: { email: true, inApp: true, push: true, sms: false, digest: 'off' },
     announcement: { email: true, inApp: true, push: true, sms: false },
+    // On by default for a change: the urgent ones (under 24 h before the start) go by SMS.
+    booking_updated: { email: true, inApp: true, push: true, sms: true },
+    hall_booking_updated: { email: true, inApp: true, push: true, sms: false, digest: 'off' },
+    booking_reminder: { email: true, inApp: true, push: true, sms: false },
   })
   const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers: auth(app, 'p-1'), payload: { booking_confirmed: { email: false }, hall_booking_created: { inApp: false } } })
   t.equal(put.statusCode, 200)

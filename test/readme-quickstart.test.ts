@@ -51,8 +51,13 @@ t.test('the README quick start works as written, on an embedded database', async
   const lines = run.stdout.split('\n').filter(Boolean)
   const accepted = lines.filter((l) => l.startsWith('{"accepted"')).map((l) => JSON.parse(l))
   t.same(accepted, [{ accepted: 1, duplicates: 0 }, { accepted: 1, duplicates: 0 }, { accepted: 1, duplicates: 0 }], 'the three sample events accepted')
-  const count = JSON.parse(lines.find((l) => l.startsWith('{"count"'))!)
-  const list = JSON.parse(lines.find((l) => l.startsWith('{"items"'))!)
+  const line = (prefix: string) => {
+    const found = lines.find((l) => l.startsWith(prefix))
+    if (!found) throw new Error(`no line starting ${prefix} in what the block printed:\n${run.stdout}`)
+    return found
+  }
+  const count = JSON.parse(line('{"count"'))
+  const list = JSON.parse(line('{"items"'))
   t.equal(list.items.length, 3, "u-42's notifications: welcome, booking confirmed, booking cancelled")
   t.same(list.items.map((n: { type: string }) => n.type).sort(), ['booking_cancelled', 'booking_confirmed', 'welcome'])
   t.equal(count.count, 3, 'and the unread count')
@@ -66,7 +71,7 @@ t.test('the README quick start works as written, on an embedded database', async
   t.equal(sms.length, 1, 'one SMS, for the cancellation')
   t.match(readFileSync(join(dataDir, 'sms', sms[0]!), 'utf8'), /^To: \+4915112345678\n[\s\S]*Type: booking_cancelled\n[\s\S]*BookIT: Booking cancelled: Quarterly review\./)
   // The capture device got a real push per notification of u-42, decrypted into data/push/.
-  const device = JSON.parse(lines.find((l) => l.startsWith('{"id"'))!)
+  const device = JSON.parse(line('{"id"'))
   const pushes = await waitFor(() => {
     const files = readdirSync(join(dataDir, 'push')).filter((f) => /^\d.*\.json$/.test(f))
     return files.length === 3 && files
