@@ -61,3 +61,20 @@ t.test('a service with push off says so once, and its public key route says why'
   t.equal(response.statusCode, 404)
   t.match(response.json().message, /Web Push is not configured/)
 })
+
+t.test('generated VAPID private keys are always 32 bytes (getPrivateKey drops leading zero bytes)', async (t) => {
+  const { createECDH } = await import('node:crypto')
+  const { privateScalar, vapidKeyProblem, generateVapidKeys } = await import('../src/delivery/web-push/vapid-keys.js')
+  // A scalar with a leading zero byte, as one generated key in 256 has.
+  const ecdh = createECDH('prime256v1')
+  ecdh.setPrivateKey(Buffer.concat([Buffer.alloc(1), Buffer.alloc(31, 7)]))
+  t.equal(ecdh.getPrivateKey().length, 31, 'node gives 31 bytes for it')
+  const padded = privateScalar(ecdh)
+  t.equal(padded.length, 32, 'padded to 32')
+  t.equal(vapidKeyProblem({ publicKey: ecdh.getPublicKey('base64url', 'uncompressed'), privateKey: padded.toString('base64url') }), undefined, 'and accepted as a key pair')
+  for (let i = 0; i < 2000; i++) {
+    const keys = generateVapidKeys()
+    if (vapidKeyProblem(keys)) return t.fail(`generated pair ${i} refused: ${JSON.stringify(vapidKeyProblem(keys))}`)
+  }
+  t.pass('2,000 generated pairs all accepted')
+})

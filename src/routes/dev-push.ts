@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { FastifyPluginAsync } from 'fastify'
 import { decryptPush } from '../delivery/web-push/decrypt-push.js'
 import { saveSubscription } from '../delivery/web-push/subscription-store.js'
+import { privateScalar } from '../delivery/web-push/vapid-keys.js'
 
 export interface DevPushRoutesOptions {
   /** Where the capture devices' keys and the pushes they receive are kept (`DATA_DIR/push`). */
@@ -37,7 +38,7 @@ const devPushRoutes: FastifyPluginAsync<DevPushRoutesOptions> = async (app, o) =
   app.post('/dev/push/devices', { ...hide, onRequest: app.authenticate }, async (request, reply) => {
     const ecdh = createECDH('prime256v1')
     ecdh.generateKeys()
-    const device: CaptureDevice = { id: randomUUID(), userId: request.user.sub, privateKey: ecdh.getPrivateKey('base64url'), auth: randomBytes(16).toString('base64url') }
+    const device: CaptureDevice = { id: randomUUID(), userId: request.user.sub, privateKey: privateScalar(ecdh).toString('base64url'), auth: randomBytes(16).toString('base64url') }
     const endpoint = `${o.publicUrl}/dev/push/devices/${device.id}`
     await mkdir(o.dir, { recursive: true })
     await writeFile(devicesFile, JSON.stringify([...(await devices()), device], null, 2), { mode: 0o600 })

@@ -11,7 +11,16 @@ export interface VapidKeys {
 export function generateVapidKeys(): VapidKeys {
   const ecdh = createECDH('prime256v1')
   ecdh.generateKeys()
-  return { publicKey: ecdh.getPublicKey('base64url', 'uncompressed'), privateKey: ecdh.getPrivateKey('base64url') }
+  return { publicKey: ecdh.getPublicKey('base64url', 'uncompressed'), privateKey: privateScalar(ecdh).toString('base64url') }
+}
+
+/**
+ * The private scalar as the 32 bytes a P-256 key is: getPrivateKey() drops leading zero
+ * bytes, so about one key in 256 would come out 31 bytes long and be refused as a key.
+ */
+export function privateScalar(ecdh: ReturnType<typeof createECDH>): Buffer {
+  const raw = ecdh.getPrivateKey()
+  return raw.length >= 32 ? raw : Buffer.concat([Buffer.alloc(32 - raw.length), raw])
 }
 
 /** base64url with or without padding, as browsers and key generators write it. */
