@@ -21,7 +21,7 @@ const { app } = await build(t, { DATABASE_URL: await createTestDatabase(t), SMTP
 const publisher = auth(app, 'booking-service', ['events:publish'])
 const admin = auth(app, 'ops', ['notifications:admin'])
 
-async function send(event: { id: string }) {
+async function send(event: { id: string; [field: string]: unknown }) {
   const response = await app.inject({ method: 'POST', url: '/v1/events', headers: publisher, payload: event })
   if (response.statusCode !== 202) throw new Error(`event refused: ${response.body}`)
 }
@@ -76,6 +76,22 @@ t.test('a booking gets one reminder per offset; when the clock passes its time, 
   const metrics = await app.inject({ url: '/metrics' })
   t.match(metrics.body, /bookit_scheduler_jobs_total\{kind="booking-reminder",outcome="done"\} [1-9]/)
   t.match(metrics.body, /bookit_scheduler_oldest_due_age_seconds 0\n/, 'nothing due is waiting')
+})
+
+t.test('a reminder goes to the address the directory knows when it runs, and carries the open link', async (t) => {
+  const booker = { id: 'u-rem-moved', email: 'before@example.com', name: 'Mo Ved', locale: 'en' }
+  const booking = newBooking('2037-11-20T09:00:00Z')
+  await send(bookingCreated({ user: booker, booking, admins: [] }))
+  // After the booking: the booker's address changes (a later CloudEvent time than the booking's).
+  await send({ specversion: '1.0', id: randomUUID(), source: '/booking-service', type: 'user.updated', time: new Date(Date.now() + 60_000).toISOString(), data: { user: { ...booker, email: 'after@example.com' } } })
+  await moveClockTo(Date.parse('2037-11-19T09:00:30Z'))
+  const mails = await waitFor(() => {
+    const m = smtp.to('after@example.com').filter((m) => m.parsed.subject?.startsWith('Reminder:'))
+    return m.length > 0 && m
+  }, { what: 'the reminder at the new address' })
+  t.equal(mails.length, 1, 'one reminder, to the new address')
+  t.same(smtp.to('before@example.com').filter((m) => m.parsed.subject?.startsWith('Reminder:')), [], 'none to the old one')
+  t.match(mails[0]!.parsed.text, /\/v1\/notifications\/[0-9a-f-]{36}\/open\?sig=/, 'its link marks the reminder read when opened')
 })
 
 t.test('a booking starting sooner than an offset: that reminder is skipped, the later ones are kept', async (t) => {

@@ -2,9 +2,10 @@ import { type Transaction, sql } from 'kysely'
 import type { Database, ScheduledJobRow } from '../db/schema.js'
 import type { BookingCreated, BookingUpdated } from '../domain/events.js'
 import { REMINDER_JOB, type ReminderPayload, planReminderEffects, planReminders, reminderKey } from '../domain/reminders.js'
-import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
-import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
-import { type Sourced, insertNotifications, pushSubscriptionIds } from '../ingest/record-events.js'
+import type { NewDelivery } from '../delivery/delivery-store.js'
+import { readDirectory } from '../directory/directory-store.js'
+import { latestFacts } from '../domain/directory.js'
+import { type Sourced, pushSubscriptionIds, writeEffects } from '../ingest/record-events.js'
 import type { PlannedNotification } from '../domain/plan-effects.js'
 import { disabledChannels } from '../notifications/preference-store.js'
 import { cancelJobs, scheduleJobs } from './job-store.js'
@@ -38,6 +39,9 @@ export async function syncReminders(trx: Transaction<Database>, schedules: Booki
   if (passed.length > 0) await cancelJobs(trx, REMINDER_JOB, [...new Set(passed.map((p) => p.bookingId))], passed.map((p) => p.key))
 }
 
+/** Older than any directory entry: the directory's facts win over what the reminder was written with. */
+const EARLIEST = '1970-01-01T00:00:00.000Z'
+
 /** Where the reminders' notifications say they came from (with the job id as the event id). */
 export const SCHEDULER_SOURCE = '/bookit-notifications/scheduler'
 
@@ -58,21 +62,20 @@ export async function runReminders(trx: Transaction<Database>, jobs: ScheduledJo
   const userIds = reminders.map((r) => r.user.id)
   const disabled = await disabledChannels(trx, userIds)
   const subscriptions = await pushSubscriptionIds(trx, userIds)
+  // The directory holds the newest facts about each booker (the booking event taught it
+  // too): a changed address or language since the booking gets the reminder.
+  const directory = await readDirectory(trx, userIds)
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   const outcomes = jobs.map((job, i): JobOutcome => {
     const reminder = reminders[i]!
     if (cancelled.has(reminder.bookingId)) return 'cancelled'
-    const effects = planReminderEffects(reminder, disabled, subscriptions)
+    const effects = planReminderEffects({ ...reminder, user: latestFacts(reminder.user, EARLIEST, directory) }, disabled, subscriptions)
     for (const n of effects.notifications) notifications.push({ ...n, source: SCHEDULER_SOURCE, eventId: job.id })
     for (const d of effects.deliveries) deliveries.push({ ...d, eventSource: SCHEDULER_SOURCE, eventId: job.id })
     return 'done'
   })
-  const inserted = await insertNotifications(trx, notifications)
-  // A push names its notification (one per job here).
-  const notificationIds = new Map(inserted.map((n) => [n.eventId, n.id]))
-  for (const d of deliveries) if (d.channel === 'push') d.notificationId = notificationIds.get(d.eventId) ?? null
-  deliveries.push(...(await notificationCreatedWebhooks(trx, inserted)))
-  await insertDeliveries(trx, deliveries)
+  // As ingest writes: each delivery names its notification (push, the email's open link), plus webhooks.
+  await writeEffects(trx, notifications, deliveries)
   return outcomes
 }
