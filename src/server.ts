@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const appConfig: AppConfig = { ...config, databaseUrl: config.databaseUrl ?? embedded!.url }
   let app
   try {
-    app = await buildApp(appConfig)
+    // The embedded database is one session: pglite-socket runs one connection's statements at
+    // a time, and concurrent connections interleaving there showed stale reads. One pool
+    // connection keeps the app's queries in order (liveness and LISTEN have their own).
+    app = await buildApp(appConfig, embedded ? { databasePoolSize: 1 } : {})
   } catch (err) {
     await embedded?.stop()
     // Connecting and migrating happen while the app is built: say which setting to look at.

@@ -37,7 +37,7 @@ t.test('SIGKILL during a 10,000-event burst, then a restart: every effect exactl
   phase('every event processed')
   await assertEffectsOnce(t, db, { notifications: total, emails: total })
 
-  await waitAllEmailsSent(db, () => smtp.accepted.length, 120_000)
+  await waitAllEmailsSent(db, () => smtp.accepted.length, 240_000)
   phase('every email sent')
   const distinct = new Set(smtp.accepted.map((m) => m.messageId))
   t.equal(distinct.size, total, 'every email delivered')

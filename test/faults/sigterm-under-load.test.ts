@@ -44,7 +44,7 @@ t.test('SIGTERM under load: exits within 10 s; a restart finishes the rest, noth
   await waitFor(async () => (await queueDepth(queue)) === 0, { what: 'the queue to drain' })
   phase('every event processed')
   await assertEffectsOnce(t, db, { notifications: total, emails: total })
-  await waitAllEmailsSent(db, () => smtp.accepted.length, 120_000)
+  await waitAllEmailsSent(db, () => smtp.accepted.length, 240_000)
   phase('every email sent')
   const distinct = new Set(smtp.accepted.map((m) => m.messageId))
   t.equal(distinct.size, total, 'every email delivered')

@@ -38,7 +38,7 @@ t.test('SMTP down for 60 s during a burst, then back: every email delivered, non
   t.ok(Number(attempts.max) >= 1 && Number(attempts.max) < 12, `attempts spent slowly: at most ${attempts.max} per email (the limit is 12)`)
 
   await smtp.start()
-  await waitAllEmailsSent(app.db, () => smtp.accepted.length, 120_000)
+  await waitAllEmailsSent(app.db, () => smtp.accepted.length, 240_000)
   const counts = await effectCounts(app.db)
   t.equal(counts.events, total, 'every event processed')
   t.equal(counts.emails, total * 2, 'two emails per event')

@@ -57,7 +57,7 @@ t.test('two instances on one queue and one database, 10,000 events: each effect 
   const frame = await stream.next((f) => f.event === 'notification' && f.data!.includes('Committed by A'))
   t.ok(frame, 'a notification committed on A reached the stream on B')
 
-  await waitAllEmailsSent(db, () => smtp.accepted.length, 120_000)
+  await waitAllEmailsSent(db, () => smtp.accepted.length, 240_000)
   const distinct = new Set(smtp.accepted.map((m) => m.messageId))
   t.equal(distinct.size, total + 1, 'every email delivered')
   t.equal(smtp.accepted.length, distinct.size, 'none twice, with two dispatchers claiming side by side')
