@@ -19,7 +19,7 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const artifacts = join(import.meta.dirname, '..', 'test-artifacts', 'inbox')
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 // Generous: the CI box is shared and loaded.
-const SLOW = { timeout: 30_000 }
+const SLOW = { timeout: 60_000 }
 
 if (!existsSync(executablePath)) {
   if (process.env.REQUIRE_BROWSER) t.fail(`no browser at ${executablePath}: install Debian's chromium package or set CHROMIUM_PATH`)
