@@ -17,7 +17,7 @@ const SLOW = { timeout: 30_000 }
 
 if (!existsSync(executablePath)) {
   if (process.env.REQUIRE_BROWSER) t.fail(`no browser at ${executablePath}: install Debian's chromium package or set CHROMIUM_PATH`)
-  else t.test('templates tab in a browser', { skip: `no browser at ${executablePath}` }, async () => {})
+  else t.test('templates tab in a browser', { skip: `no browser at ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH)` }, async () => {})
 } else {
   const smtp = new SmtpSink()
   await smtp.start()
