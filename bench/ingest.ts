@@ -6,89 +6,13 @@
  * usage: npm run bench:ingest [-- --events 20000]
  */
 import { parseArgs } from 'node:util'
-import amqp from 'amqplib'
-import pg from 'pg'
-import { connectDatabase } from '../src/db/connect.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import { countProcessedEvents as count, freshDatabase, handWrittenDrain } from './hand-written-drain.js'
 import { AMQP_URL, bookingEvent, deleteBrokerNames, fillQueue, report, startBuiltService, uniqueName, waitUntil } from './lib.js'
-import { createScratchDatabase } from './scratch-database.js'
 import { startCountingSink } from './smtp-counter.js'
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, prefetch: { type: 'string' }, 'node-options': { type: 'string' } } })
 const total = Number(values.events)
 const events = Array.from({ length: total }, (_, i) => bookingEvent(i))
-
-async function freshDatabase(purpose: string) {
-  const scratch = await createScratchDatabase(purpose)
-  const handle = connectDatabase(scratch.url, { max: 2 })
-  await migrateToLatest(handle.db)
-  return { ...scratch, ...handle }
-}
-
-const count = async (pool: pg.Pool) => Number((await pool.query('SELECT count(*)::int AS n FROM processed_events')).rows[0].n)
-
-/** The practical limit of broker + database here: consume, insert the same rows, ack. */
-async function baseline(): Promise<number> {
-  const db = await freshDatabase('ingest_base')
-  const exchange = uniqueName('bench.base')
-  const queue = uniqueName('bench.base.q')
-  await fillQueue(exchange, queue, events)
-  const writer = new pg.Pool({ connectionString: db.url, max: 1 })
-  const connection = await amqp.connect(AMQP_URL)
-  const channel = await connection.createChannel()
-  await channel.prefetch(1000)
-  let buffer: amqp.ConsumeMessage[] = []
-  let flushing = false
-  let done = 0
-  const flush = async () => {
-    if (flushing || buffer.length === 0) return
-    flushing = true
-    const batch = buffer.splice(0, 500)
-    const parsed = batch.map((m) => JSON.parse(m.content.toString()))
-    const values: unknown[] = []
-    const n: string[] = []
-    const e: string[] = []
-    const p: string[] = []
-    for (const ev of parsed) {
-      const people = [ev.data.user, ...ev.data.hallAdmins]
-      p.push(`($${values.push(ev.source)}, $${values.push(ev.id)}, $${values.push(ev.type)})`)
-      for (const who of people) {
-        n.push(`($${values.push(who.id)}, 'booking_confirmed', $${values.push(ev.data.booking.title)}, $${values.push(ev.data.hall.name)}, $${values.push(JSON.stringify({ bookingId: ev.data.booking.id }))}, $${values.push(ev.source)}, $${values.push(ev.id)})`)
-        e.push(`($${values.push(who.id)}, $${values.push(who.email)}, 'booking_confirmed', 'booking-confirmed', 'en', $${values.push(JSON.stringify(ev.data))}, $${values.push(ev.source)}, $${values.push(ev.id)})`)
-      }
-    }
-    // One statement for the three tables, parameters numbered across the whole batch.
-    const c2 = await writer.connect()
-    try {
-      await c2.query('BEGIN')
-      await c2.query(`WITH a AS (INSERT INTO processed_events (source, id, type) VALUES ${p.join(',')}),
-                           b AS (INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id) VALUES ${n.join(',')})
-                      INSERT INTO email_outbox (user_id, recipient, notification_type, template, locale, payload, event_source, event_id) VALUES ${e.join(',')}`, values)
-      await c2.query('COMMIT')
-    } finally {
-      c2.release()
-    }
-    channel.ack(batch[batch.length - 1]!, true)
-    done += batch.length
-    flushing = false
-    void flush()
-  }
-  const started = performance.now()
-  await channel.consume(queue, (m) => {
-    if (!m) return
-    buffer.push(m)
-    setImmediate(() => void flush())
-  })
-  await waitUntil(() => done >= total, 300_000, 'the baseline drain')
-  const seconds = (performance.now() - started) / 1000
-  if ((await count(db.pool)) !== total) throw new Error('baseline lost events')
-  await connection.close()
-  await writer.end()
-  await db.db.destroy()
-  await db.drop()
-  await deleteBrokerNames(exchange, queue)
-  return total / seconds
-}
 
 /** The service draining the queue; with `smtpUrl`, it also sends the emails it queues (to a counting sink). */
 async function service(smtp?: { url: string; count: () => number }): Promise<{ rate: number; peakRssMb: number; sentAtEnd: number }> {
@@ -114,7 +38,7 @@ async function service(smtp?: { url: string; count: () => number }): Promise<{ r
 }
 
 console.log(`ingest: ${total.toLocaleString('en')} booking.created events, 3 notifications + 3 emails each`)
-const base = await baseline()
+const base = await handWrittenDrain(events)
 const svc = await service()
 const ratio = svc.rate / base
 // Ingest first, deliveries right after: a burst with email delivery on must not be slowed by it.

@@ -75,6 +75,8 @@ export class PushService {
   readonly received: ReceivedPush[] = []
   /** Messages accepted unchecked (`countOnly`). */
   counted = 0
+  /** Their `Topic` headers, in arrival order: one per booking, so a benchmark can find a message sent twice without decrypting. */
+  readonly countedTopics: (string | undefined)[] = []
   /** Requests refused because VAPID or the encryption was wrong, with the reason. */
   readonly refused: { subscriptionId: string; reason: string }[] = []
   private readonly subscriptions = new Map<string, BrowserSubscription>()
@@ -145,6 +147,7 @@ export class PushService {
   private handle(path: string, headers: ReceivedPush['headers'], body: Buffer): Answer {
     if (this.options.countOnly) {
       this.counted++
+      this.countedTopics.push(headers.topic as string | undefined)
       return { status: 201 }
     }
     const id = /^\/push\/([\w-]+)$/.exec(path)?.[1] ?? ''
