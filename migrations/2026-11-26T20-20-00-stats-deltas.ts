@@ -16,23 +16,34 @@ import { type Kysely, sql } from 'kysely'
 
 const COLUMNS = 'granularity, bucket, type, channel, created, sent, failed, read, unsubscribed, delivery_ms, read_ms'
 
-/** The facts a trigger hands over, grouped into one row per (granularity, bucket, type, channel). */
+/**
+ * The facts a trigger hands over, grouped into one row per (granularity, bucket, type, channel).
+ * Facts are grouped by hour (and duration bin) first, in one pass; days are summed from those
+ * few hour groups: half the per-row work of grouping every fact twice, for the same result.
+ */
 function grouped(facts: string): string {
   return `
     WITH facts AS (${facts}),
+    hourly AS (
+      SELECT date_trunc('hour', at, 'UTC') AS hour, type, channel,
+             CASE WHEN delivery_ms IS NOT NULL THEN stats_bin(delivery_ms) END AS delivery_bin,
+             CASE WHEN read_ms IS NOT NULL THEN stats_bin(read_ms) END AS read_bin,
+             sum(created) AS created, sum(sent) AS sent, sum(failed) AS failed, sum(read) AS read, sum(unsubscribed) AS unsubscribed,
+             count(delivery_ms) AS deliveries_timed, count(read_ms) AS reads_timed
+      FROM facts GROUP BY 1, 2, 3, 4, 5),
     by_bucket AS (
-      SELECT g.granularity, date_trunc(g.granularity, f.at, 'UTC') AS bucket, f.*
-      FROM facts f CROSS JOIN (VALUES ('hour'), ('day')) AS g(granularity)),
+      SELECT g.granularity, CASE g.granularity WHEN 'hour' THEN h.hour ELSE date_trunc('day', h.hour, 'UTC') END AS bucket, h.*
+      FROM hourly h CROSS JOIN (VALUES ('hour'), ('day')) AS g(granularity)),
     counters AS (
       SELECT granularity, bucket, type, channel,
              sum(created) AS created, sum(sent) AS sent, sum(failed) AS failed, sum(read) AS read, sum(unsubscribed) AS unsubscribed
       FROM by_bucket GROUP BY 1, 2, 3, 4),
     delivery_bins AS (
-      SELECT granularity, bucket, type, channel, stats_bin(delivery_ms) AS bin, count(*) AS n
-      FROM by_bucket WHERE delivery_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
+      SELECT granularity, bucket, type, channel, delivery_bin AS bin, sum(deliveries_timed)::bigint AS n
+      FROM by_bucket WHERE delivery_bin IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
     read_bins AS (
-      SELECT granularity, bucket, type, channel, stats_bin(read_ms) AS bin, count(*) AS n
-      FROM by_bucket WHERE read_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
+      SELECT granularity, bucket, type, channel, read_bin AS bin, sum(reads_timed)::bigint AS n
+      FROM by_bucket WHERE read_bin IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
     delivery_hist AS (
       SELECT granularity, bucket, type, channel, stats_histogram(array_agg(bin), array_agg(n)) AS hist FROM delivery_bins GROUP BY 1, 2, 3, 4),
     read_hist AS (
