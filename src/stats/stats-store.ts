@@ -40,8 +40,10 @@ function rangeOf(db: Kysely<Database>, table: 'stats_buckets' | 'stats_deltas', 
       sql<number>`failed::float8`.as('failed'),
       sql<number>`read::float8`.as('read'),
       sql<number>`unsubscribed::float8`.as('unsubscribed'),
-      'delivery_ms',
-      'read_ms',
+      // As "3,0,12": split by parseHistogram several times faster than the driver parses an
+      // integer[], which was most of the time a month by hour (7,200 rows) took.
+      sql<string | null>`array_to_string(delivery_ms, ',')`.as('delivery_ms'),
+      sql<string | null>`array_to_string(read_ms, ',')`.as('read_ms'),
     ])
     .where('granularity', '=', filter.interval)
     .where('bucket', '>=', filter.from)
@@ -58,13 +60,34 @@ function rangeOf(db: Kysely<Database>, table: 'stats_buckets' | 'stats_deltas', 
  * is folding meanwhile (folding first, then reading, would miss deltas another replica holds).
  */
 export async function readStatsBuckets(db: Kysely<Database>, filter: StatsFilter): Promise<StatsBucketRow[]> {
-  const rows = (await rangeOf(db, 'stats_buckets', filter)
+  const rows = await rangeOf(db, 'stats_buckets', filter)
     .unionAll(rangeOf(db, 'stats_deltas', filter))
     .orderBy('bucket')
     .orderBy('type')
     .orderBy('channel')
-    .execute()) as StatsBucketRow[]
-  return mergeSameBucket(rows)
+    .execute()
+  return mergeSameBucket(rows.map((row) => ({ ...row, delivery_ms: parseHistogram(row.delivery_ms), read_ms: parseHistogram(row.read_ms) })))
+}
+
+const COMMA = 44
+const ZERO = 48
+
+/** "3,0,12" (array_to_string of a histogram) as [3, 0, 12]; counts are never negative. */
+export function parseHistogram(text: string | null): number[] | null {
+  if (text === null) return null
+  const counts: number[] = []
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === COMMA) {
+      counts.push(n)
+      n = 0
+    } else {
+      n = n * 10 + (c - ZERO)
+    }
+  }
+  counts.push(n)
+  return counts
 }
 
 /** Adjacent rows of the same bucket, type and channel (a rollup and its pending deltas) as one. */
