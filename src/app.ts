@@ -21,6 +21,7 @@ import database from './plugins/database.js'
 import ingest from './plugins/ingest.js'
 import retention from './plugins/retention.js'
 import scheduler from './plugins/scheduler.js'
+import stats from './plugins/stats.js'
 import liveUpdates from './plugins/live-updates.js'
 import deliveries from './plugins/deliveries.js'
 import emailTemplates from './plugins/email-templates.js'
@@ -191,6 +192,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(deliveries, { config, send: workers && config.email.dispatch && (options.sendEmails ?? true), clock: options.clock })
   await app.register(ingest, { config, consume: workers && (options.consume ?? true), clock: options.clock })
   await app.register(retention, { config, run: workers })
+  await app.register(stats, { config, run: workers })
   const clock = options.clock ?? (() => new Date())
   await app.register(announcements, { config, run: workers, clock })
   await app.register(scheduler, { config, run: workers, clock })

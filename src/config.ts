@@ -76,6 +76,8 @@ export interface Config {
   reminderOffsetsMs: readonly number[]
   /** How often each replica looks for due scheduled jobs (SCHEDULER_POLL_MS). */
   schedulerPollMs: number
+  /** How often each replica folds the statistics deltas into the rollups (STATS_FOLD_MS). */
+  statsFoldMs: number
 }
 
 export interface WebPushConfig extends VapidKeys {
@@ -498,6 +500,7 @@ export function loadConfig(env: Env = process.env): Config {
     digestDailyAt: check(() => clockTime(env, 'DIGEST_DAILY_AT', '08:00'), '08:00'),
     reminderOffsetsMs: Object.freeze(check(() => reminderOffsets(env), [] as number[])),
     schedulerPollMs: check(() => integer(env, 'SCHEDULER_POLL_MS', 250, 10, 60_000), 250),
+    statsFoldMs: check(() => integer(env, 'STATS_FOLD_MS', 5_000, 10, 3_600_000), 5_000),
     warnings: Object.freeze(warnings),
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -120,6 +120,17 @@ export function createMetrics() {
       labelNames: ['kind', 'result'] as const,
       registers,
     }),
+    statsFolds: new Counter({
+      name: 'bookit_stats_folds_total',
+      help: 'Folds of the statistics deltas into the rollups, by outcome: completed or failed (the deltas stay and the next fold takes them).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    statsDeltasFolded: new Counter({
+      name: 'bookit_stats_deltas_folded_total',
+      help: 'Statistics delta rows folded into the rollups.',
+      registers,
+    }),
     retentionRuns: new Counter({
       name: 'bookit_retention_runs_total',
       help: 'Scheduled retention runs, by outcome: completed, skipped (another replica held the lock) or failed.',

@@ -31,6 +31,8 @@ t.test('defaults follow the contract', async (t) => {
   t.same(loadConfig({ ...base, REMINDER_OFFSETS: '2m' }).reminderOffsetsMs, [120_000], 'a short offset for trying it out')
   t.same(loadConfig({ ...base, REMINDER_OFFSETS: '1h, 2d,30m' }).reminderOffsetsMs, [2 * 86_400_000, 3_600_000, 30 * 60_000], 'longest first')
   t.same(loadConfig({ ...base, REMINDER_OFFSETS: 'none' }).reminderOffsetsMs, [], 'none: no reminders')
+  t.equal(config.statsFoldMs, 5_000, 'STATS_FOLD_MS defaults to 5 s')
+  t.equal(loadConfig({ ...base, STATS_FOLD_MS: '250' }).statsFoldMs, 250)
 })
 
 t.test('each bad value stops the start with a line naming the variable', async (t) => {
@@ -54,6 +56,8 @@ t.test('each bad value stops the start with a line naming the variable', async (
     [{ EMAIL_GIVE_UP_AFTER: 'soon' }, /^Invalid configuration: EMAIL_GIVE_UP_AFTER must be a duration such as 30m, 24h or 5d \(got "soon"\)$/],
     [{ EMAIL_GIVE_UP_AFTER: '10s' }, /^Invalid configuration: EMAIL_GIVE_UP_AFTER must be between 1 minute\(s\) and 30 days/],
     [{ LIVENESS_TIMEOUT_MS: '50' }, /^Invalid configuration: LIVENESS_TIMEOUT_MS must be between 1000/],
+    [{ STATS_FOLD_MS: '0' }, /^Invalid configuration: STATS_FOLD_MS must be between 10 and 3600000 \(got 0\)$/],
+    [{ STATS_FOLD_MS: '5s' }, /^Invalid configuration: STATS_FOLD_MS must be a whole number/],
     [{ REMINDER_OFFSETS: '24h,tomorrow' }, /^Invalid configuration: REMINDER_OFFSETS must be comma-separated durations such as 24h,1h or 2m \(got "24h,tomorrow"\)$/],
     [{ REMINDER_OFFSETS: '1h,60m' }, /^Invalid configuration: REMINDER_OFFSETS names the same offset twice/],
     [{ REMINDER_OFFSETS: '100d' }, /^Invalid configuration: REMINDER_OFFSETS must hold durations between 1s and 90d/],

@@ -22,6 +22,7 @@ export interface Database {
   template_versions: TemplateVersionTable
   template_drafts: TemplateDraftTable
   stats_buckets: StatsBucketTable
+  stats_deltas: StatsDeltaTable
   people: PersonTable
   hall_people: HallPersonTable
   announcements: AnnouncementTable
@@ -259,7 +260,7 @@ export interface TemplateDraftTable {
 }
 export type TemplateDraftRow = Selectable<TemplateDraftTable>
 /**
- * Statistics rollups, written only by the triggers of the stats-buckets migration: counters
+ * Statistics rollups, written only by the fold of stats_deltas (src/stats/stats-store.ts): counters
  * and duration histograms (counts per bin of domain/duration-bins.ts) per hour and per day.
  */
 export interface StatsBucketTable {
@@ -275,6 +276,14 @@ export interface StatsBucketTable {
   unsubscribed: ColumnType<string, never, never>
   delivery_ms: ColumnType<number[] | null, never, never>
   read_ms: ColumnType<number[] | null, never, never>
+}
+
+/**
+ * What the statistics triggers append (stats-deltas migration): one row per touched bucket per
+ * statement, the same columns as a rollup row, until the fold adds it to stats_buckets.
+ */
+export interface StatsDeltaTable extends StatsBucketTable {
+  id: ColumnType<string, never, never>
 }
 
 /** The user directory: the newest facts about each person and the event time they come from. */
