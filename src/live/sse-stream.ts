@@ -8,6 +8,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 // Change seqs remembered per stream, so a change that arrives both live and in a catch-up
 // is sent once; duplicates only ever come from a short overlap, so a small window suffices.
 const RECENT_SEQS = 512
+// How much of a stream's first frames goes into one write (see start()).
+const BATCH_BYTES = 32 * 1024
 // Unsent bytes a stream may still hold at a heartbeat (see heartbeat()).
 const MAX_BUFFERED_BYTES = 256 * 1024
 
@@ -35,6 +37,7 @@ export class SseStream {
   private started = false
   private pending: LiveFrame[] = []
   private batch: string[] | undefined
+  private batchBytes = 0
   private readonly recent = new Set<number>()
   private readonly cleanups: (() => void)[] = []
   private expiryTimer: NodeJS.Timeout | undefined
@@ -80,12 +83,15 @@ export class SseStream {
     this.started = true
     const pending = this.pending
     this.pending = []
-    // The first frames (a replay may hold a thousand) leave in one write, not one each.
-    const batch = (this.batch = ['retry: 3000\n\n'])
+    // The first frames (a replay may hold a thousand) leave a few kilobytes per write, not
+    // one write each: a write per frame cost more than the frames, and the client can
+    // start reading before the last one is ready.
+    this.batch = ['retry: 3000\n\n']
+    this.batchBytes = 0
     for (const frame of initial) this.deliver(frame)
     for (const frame of pending) this.deliver(frame)
+    this.flush()
     this.batch = undefined
-    if (!this.closed) this.res.write(batch.join(''))
   }
 
   deliver(frame: LiveFrame): void {
@@ -126,8 +132,16 @@ export class SseStream {
   }
 
   private write(text: string): void {
-    if (this.batch) this.batch.push(text)
-    else this.res.write(text)
+    if (!this.batch) return void this.res.write(text)
+    this.batch.push(text)
+    this.batchBytes += text.length
+    if (this.batchBytes >= BATCH_BYTES) this.flush()
+  }
+
+  private flush(): void {
+    if (this.batch && this.batch.length > 0 && !this.closed) this.res.write(this.batch.join(''))
+    if (this.batch) this.batch.length = 0
+    this.batchBytes = 0
   }
 
   private scheduleExpiry(): void {
