@@ -127,8 +127,10 @@ export class LiveHub {
     if (users.length === 0) return
     const missed: Change[] = []
     for (const userId of users) {
-      const since = [...(this.streams.get(userId) ?? [])].map((s) => s.position).reduce(earliest)
-      const replay = await replaySince(this.o.db, userId, since)
+      // The user's streams may have closed while earlier users were read.
+      const positions = [...(this.streams.get(userId) ?? [])].map((s) => s.position)
+      if (positions.length === 0) continue
+      const replay = await replaySince(this.o.db, userId, positions.reduce(earliest))
       if (replay.complete) missed.push(...replay.changes)
       else for (const stream of this.streams.get(userId) ?? []) stream.deliver({ id: replay.head.seq, event: 'reset', data: { reason: replay.reason } })
     }
