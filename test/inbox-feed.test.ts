@@ -21,7 +21,7 @@ const { NotificationList } = (await load('notification-list.ts')) as {
     pageSize: number,
     changed: () => void,
     keepOnePage?: boolean,
-  ) => { items: Item[]; nextCursor: string | null; reload(): Promise<void>; loadMore(): Promise<void>; apply(e: Record<string, unknown>): void }
+  ) => { items: Item[]; nextCursor: string | null; reload(): Promise<void>; loadMore(): Promise<void>; apply(e: Record<string, unknown>): boolean }
 }
 
 async function parse(chunks: string[]): Promise<{ messages: Message[]; activity: number }> {
@@ -109,6 +109,35 @@ t.test('a list applies the feed: new on top once, updates, archive and delete, r
   t.notOk(unread.items.some((i) => i.id === 'r'), 'an unread view does not take a read notification')
   unread.apply({ type: 'notification-updated', id: 'b', readAt: '2026-11-26T11:00:00.000Z' })
   t.same(unread.items.map((i) => i.id), ['a'], 'one marked read leaves the unread view')
+})
+
+t.test('a replay that repeats frames already applied changes nothing, and announces nothing twice', async (t) => {
+  // After a reconnect the server may send again changes the client has (a transaction that
+  // committed late is replayed with the ones after it): each frame is applied by id.
+  const m = (event: string, data: unknown, id: string): Message => ({ event, data: JSON.stringify(data), id })
+  const view = (id: string, minute: number, extra: Record<string, unknown> = {}) => ({ id, createdAt: `2026-11-26T10:0${minute}:00.000Z`, readAt: null, seenAt: null, archivedAt: null, type: 'booking_confirmed', title: id, ...extra })
+  const read = '2026-11-26T11:00:00.000Z'
+  const live = [
+    m('notification', view('b', 2), '11.7'),
+    m('notification', view('c', 3), '12.7'),
+    m('notification-updated', { id: 'c', readAt: read, seenAt: null, archivedAt: null }, '13.7'),
+    m('notification', view('d', 4), '14.7'),
+    m('notification-deleted', { id: 'd' }, '15.7'),
+  ]
+  // The late committer 'a' (seq 10), then what the client had already, as a replay sends it.
+  const replay = [m('notification', view('a', 1), '10.7'), m('notification', view('b', 2), '15.9'), m('notification', view('c', 3, { readAt: read }), '15.9'), m('notification-deleted', { id: 'd' }, '15.9')]
+  const api = { list: async () => ({ items: [], nextCursor: null, unreadCount: 0 }) }
+  const run = async (messages: Message[]) => {
+    const list = new NotificationList(api, { archived: 'false' }, 10, () => undefined, true)
+    await list.reload()
+    const added = messages.flatMap((message) => toFeedEvents(message).filter((e) => list.apply(e)).map((e) => (e.notification as Item).id))
+    return { items: list.items, added }
+  }
+  const once = await run([...live, replay[0]!])
+  const twice = await run([...live, ...replay])
+  t.same(twice.items, once.items, 'the same list as with each change applied once')
+  t.same(twice.items.map((i) => [i.id, i.readAt]), [['c', read], ['b', null], ['a', null]])
+  t.same(twice.added, ['b', 'c', 'd', 'a'], 'each notification counts as new (what the bell announces) once')
 })
 
 t.test('a list keeps the newer answer when two loads overlap', async (t) => {

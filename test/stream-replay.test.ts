@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import t from 'tap'
 import { auth, build, createTestDatabase, token, waitFor } from './helpers/app.js'
 import { bookingCreated } from './helpers/events.js'
@@ -51,9 +52,9 @@ t.test('every event has an id; a second tab follows reads, seen, archive and del
   await stream.next(countIs(0, 0))
 
   const frames = stream.events.filter((e) => e.event)
-  t.ok(frames.every((e) => /^\d+$/.test(e.id ?? '')), 'every event has a numeric id')
-  const changeIds = frames.filter((e) => e.event !== 'unread-count').map((e) => Number(e.id))
-  t.same(changeIds, [...changeIds].sort((x, y) => x - y), 'ids grow')
+  t.ok(frames.every((e) => /^\d+\.\d+$/.test(e.id ?? '')), 'every event has an id: <seq>.<xmin>')
+  const changeSeqs = frames.filter((e) => e.event !== 'unread-count').map((e) => Number(e.id!.split('.')[0]))
+  t.same(changeSeqs, [...changeSeqs].sort((x, y) => x - y), 'their seqs grow')
 })
 
 t.test('Last-Event-ID replays what was missed, in order', async (t) => {
@@ -84,9 +85,74 @@ t.test('Last-Event-ID replays what was missed, in order', async (t) => {
   t.notOk(again.events.some((e) => e.event === 'reset'))
 })
 
+t.test('a change committed after a later one is neither lost on reconnect nor live', async (t) => {
+  const user = 'late-committer'
+  const stays = await open(user)
+  t.teardown(() => stays.close())
+  const leaves = await open(user)
+  t.teardown(() => leaves.close())
+  await stays.next(countIs(0))
+  await leaves.next(countIs(0))
+
+  // Transaction A writes a notification (taking a seq) and stays open...
+  const late = new pg.Client({ connectionString: databaseUrl })
+  await late.connect()
+  t.teardown(() => late.end())
+  await late.query('BEGIN')
+  await late.query(`INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id) VALUES ($1, 'welcome', 'Late committer', 'b', '{}', '/test', 'late-1')`, [user])
+  // ...a stream opened now starts past A's seq, with A still to come...
+  const opensMeanwhile = await open(user)
+  t.teardown(() => opensMeanwhile.close())
+  await opensMeanwhile.next(countIs(0))
+  // ...while B, with a higher seq, commits first.
+  await publish(user, 'Committed first')
+  const isB = (e: StreamEvent) => e.event === 'notification' && data(e).title === 'Booking confirmed: Committed first'
+  const bFrame = await leaves.next(isB)
+  const seqOf = (id: string | undefined) => Number(id!.split('.')[0])
+  const { rows } = await late.query<{ seq: string }>(`SELECT seq FROM notification_changes WHERE user_id = $1 AND notification_id = (SELECT id FROM notifications WHERE event_id = 'late-1')`, [user])
+  t.ok(seqOf(bFrame.id) > Number(rows[0]!.seq), `B's frame (id ${bFrame.id}) is past A's seq ${rows[0]!.seq}`)
+  leaves.close()
+
+  await late.query('COMMIT')
+  const isA = (e: StreamEvent) => e.event === 'notification' && data(e).title === 'Late committer'
+  await stays.next(isA)
+  t.pass('a stream that stays gets A once it commits')
+  await opensMeanwhile.next(isA)
+  t.pass('so does one opened while A was open')
+  await stays.next(countIs(2, 2))
+
+  const back = await open(user, { 'last-event-id': bFrame.id! })
+  t.teardown(() => back.close())
+  await back.next(countIs(2, 2))
+  t.ok(back.events.some(isA), "reconnecting with B's id replays A")
+  t.notOk(back.events.some((e) => e.event === 'reset'), 'without a reset')
+  const sent = stays.events.filter((e) => e.event === 'notification').map((e) => data(e).title)
+  t.same(sent.filter((title: string) => title === 'Late committer'), ['Late committer'], 'the stream that stayed got A once')
+  // A reconnect from the last id after A replays nothing (or, harmlessly, A and B again): never a reset.
+  const last = stays.events.filter((e) => e.id).at(-1)!.id!
+  const after = await open(user, { 'last-event-id': last })
+  t.teardown(() => after.close())
+  await after.next(countIs(2, 2))
+  t.notOk(after.events.some((e) => e.event === 'reset'), `Last-Event-ID ${last} after A: no reset`)
+})
+
+t.test('a plain numeric Last-Event-ID from an older client replays the seqs after it', async (t) => {
+  const user = 'older-client'
+  await publish(user, 'Seen')
+  const first = await open(user)
+  await first.next(countIs(1))
+  const seq = first.events.filter((e) => e.id).at(-1)!.id!.split('.')[0]!
+  first.close()
+  await publish(user, 'Missed by the older client')
+  const again = await open(user, { 'last-event-id': seq })
+  t.teardown(() => again.close())
+  await again.next(countIs(2))
+  t.same(again.events.filter((e) => e.event === 'notification').map((e) => data(e).title), ['Booking confirmed: Missed by the older client'])
+})
+
 t.test('reset when the missed changes cannot be replayed', async (t) => {
   const user = 'resetter'
-  for (const lastEventId of ['not-a-number', '999999999999']) {
+  for (const lastEventId of ['not-a-number', '999999999999', '1.999999999999', '1.2.3']) {
     const stream = await open(user, { 'last-event-id': lastEventId })
     const reset = await stream.next((e) => e.event === 'reset')
     t.match(data(reset), { reason: /Last-Event-ID/ }, `Last-Event-ID ${lastEventId}: reset`)

@@ -205,8 +205,9 @@ export class BookitInbox extends InboxView {
   }
 
   protected override onFeed(event: FeedEvent): void {
-    super.onFeed(event)
-    if (event.type === 'notification') {
+    if (event.type !== 'notification') return super.onFeed(event)
+    // Only one the bell did not show yet: a replay after a reconnect may repeat one.
+    if (this.list().apply(event)) {
       this.announce(this.t.newNotification(event.notification.title))
       if (this.hasAttribute('sound') && document.visibilityState === 'visible') chime()
     }

@@ -63,14 +63,20 @@ export class NotificationList {
     }
   }
 
-  apply(event: FeedEvent): void {
+  /**
+   * Applies one feed event; true when it added a notification the list did not show. A
+   * replay after a reconnect may repeat events already applied: each is applied by id, so
+   * a repeat changes nothing.
+   */
+  apply(event: FeedEvent): boolean {
     switch (event.type) {
       case 'notification': {
         const n = event.notification
-        if (this.items.some((i) => i.id === n.id) || !matchesFilter(n, this.filter)) return
+        if (this.items.some((i) => i.id === n.id) || !matchesFilter(n, this.filter)) return false
         this.items = [...this.items, n].sort(newestFirst)
         if (this.keepOnePage && this.items.length > this.pageSize) this.items = this.items.slice(0, this.pageSize)
-        break
+        this.changed()
+        return this.items.includes(n)
       }
       case 'notification-updated': {
         const { type: _type, ...fields } = event
@@ -85,10 +91,11 @@ export class NotificationList {
         break
       case 'reset':
         void this.reload()
-        return
+        return false
       default:
-        return
+        return false
     }
     this.changed()
+    return false
   }
 }

@@ -186,6 +186,8 @@ export interface NotificationChangeTable {
   notification_id: string | null
   kind: NotificationChangeKind
   changed_at: Timestamp
+  /** The writing transaction (xid8, as text); null on changes logged before it was recorded. */
+  xid: Generated<string | null>
 }
 export type NotificationChangeRow = Selectable<NotificationChangeTable>
 

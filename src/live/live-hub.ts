@@ -3,9 +3,10 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
 import type { Metrics } from '../metrics.js'
 import { counts } from '../notifications/notification-store.js'
-import { type Change, changesInRange, headSeq, replaySince } from './change-log.js'
+import { type Change, changesInRange, replaySince } from './change-log.js'
 import type { ChannelMessage, NotificationListener } from './notification-channel.js'
 import type { SseStream } from './sse-stream.js'
+import { earliest } from './stream-position.js'
 
 export interface LiveHubOptions {
   db: Kysely<Database>
@@ -106,7 +107,8 @@ export class LiveHub {
     }
     const here = (message.users ?? [...this.streams.keys()]).filter((u) => this.streams.has(u))
     if (here.length === 0) return
-    await this.deliver(await changesInRange(this.o.db, message.from, message.to, here), here)
+    const horizon = message.xmin === undefined ? null : Number(message.xmin)
+    await this.deliver(await changesInRange(this.o.db, message.from, message.to, here, horizon), here)
   }
 
   /** Each user's changes in seq order, then each user's fresh counts. */
@@ -123,13 +125,14 @@ export class LiveHub {
   private async catchUp(): Promise<void> {
     const users = [...this.streams.keys()]
     if (users.length === 0) return
-    const head = await headSeq(this.o.db)
     const missed: Change[] = []
     for (const userId of users) {
-      const since = Math.min(...[...(this.streams.get(userId) ?? [])].map((s) => s.position))
-      const replay = await replaySince(this.o.db, userId, since, head)
+      // The user's streams may have closed while earlier users were read.
+      const positions = [...(this.streams.get(userId) ?? [])].map((s) => s.position)
+      if (positions.length === 0) continue
+      const replay = await replaySince(this.o.db, userId, positions.reduce(earliest))
       if (replay.complete) missed.push(...replay.changes)
-      else for (const stream of this.streams.get(userId) ?? []) stream.deliver({ id: head, event: 'reset', data: { reason: replay.reason } })
+      else for (const stream of this.streams.get(userId) ?? []) stream.deliver({ id: replay.head.seq, event: 'reset', data: { reason: replay.reason } })
     }
     // Streams skip what they have sent already (and what predates them).
     await this.deliver(missed, users)

@@ -18,13 +18,15 @@ export interface ChannelMessage {
   users?: string[]
   /** Users erased by user.deleted: their streams end. */
   erased?: string[]
+  /** The oldest transaction still running when it was sent (xid8 as text): the horizon of its changes. */
+  xmin?: string
 }
 
 const isStrings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((u) => typeof u === 'string'))
 
 function isChannelMessage(value: unknown): value is ChannelMessage {
   const m = value as ChannelMessage
-  return typeof m === 'object' && m !== null && Number.isSafeInteger(m.from) && Number.isSafeInteger(m.to) && isStrings(m.users) && isStrings(m.erased)
+  return typeof m === 'object' && m !== null && Number.isSafeInteger(m.from) && Number.isSafeInteger(m.to) && isStrings(m.users) && isStrings(m.erased) && (m.xmin === undefined || /^\d{1,19}$/.test(m.xmin))
 }
 
 /**

@@ -1,12 +1,15 @@
 import type { ServerResponse } from 'node:http'
 import type { Counts } from '../notifications/notification-store.js'
 import { type LiveFrame, countFrame } from './change-log.js'
+import { type StreamPosition, advance, covers, formatPosition } from './stream-position.js'
 
 // setTimeout takes at most 2^31-1 ms (~24.8 days); a token valid longer is checked again then.
 const MAX_TIMER_MS = 2 ** 31 - 1
 // Change seqs remembered per stream, so a change that arrives both live and in a catch-up
 // is sent once; duplicates only ever come from a short overlap, so a small window suffices.
 const RECENT_SEQS = 512
+// How much of a stream's first frames goes into one write (see start()).
+const BATCH_BYTES = 32 * 1024
 // Unsent bytes a stream may still hold at a heartbeat (see heartbeat()).
 const MAX_BUFFERED_BYTES = 256 * 1024
 
@@ -14,8 +17,8 @@ export interface SseStreamOptions {
   userId: string
   /** When the credential the stream was opened with expires (ms since the epoch). */
   expiresAt: number
-  /** The change seq the client has seen up to (the head at open, or its Last-Event-ID). */
-  since: number
+  /** What the client has (the head at open, or its Last-Event-ID). */
+  since: StreamPosition
 }
 
 /**
@@ -28,11 +31,13 @@ export class SseStream {
   static activeTimers = 0
 
   readonly userId: string
-  private since: number
+  private since: StreamPosition
   closed = false
-  private lastId: number
+  private at: StreamPosition
   private started = false
   private pending: LiveFrame[] = []
+  private batch: string[] | undefined
+  private batchBytes = 0
   private readonly recent = new Set<number>()
   private readonly cleanups: (() => void)[] = []
   private expiryTimer: NodeJS.Timeout | undefined
@@ -43,16 +48,16 @@ export class SseStream {
   ) {
     this.userId = o.userId
     this.since = o.since
-    this.lastId = o.since
+    this.at = o.since
     // Registered before anything asynchronous happens: a client that leaves during setup
     // is seen here whatever the handler is waiting for.
     res.on('close', () => this.finish())
     this.scheduleExpiry()
   }
 
-  /** The newest change seq this stream has reported: where a catch-up starts. */
-  get position(): number {
-    return this.lastId
+  /** What this stream's client has by now (its last `id:`): where a catch-up starts. */
+  get position(): StreamPosition {
+    return this.at
   }
 
   onFinish(cleanup: () => void): void {
@@ -67,7 +72,7 @@ export class SseStream {
   start(initial: LiveFrame[], since = this.since): void {
     if (this.closed) return
     this.since = since
-    this.lastId = since
+    this.at = since
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -75,29 +80,36 @@ export class SseStream {
       // Proxies such as nginx would otherwise hold frames back.
       'x-accel-buffering': 'no',
     })
-    this.res.write('retry: 3000\n\n')
     this.started = true
     const pending = this.pending
     this.pending = []
+    // The first frames (a replay may hold a thousand) leave a few kilobytes per write, not
+    // one write each: a write per frame cost more than the frames, and the client can
+    // start reading before the last one is ready.
+    this.batch = ['retry: 3000\n\n']
+    this.batchBytes = 0
     for (const frame of initial) this.deliver(frame)
     for (const frame of pending) this.deliver(frame)
+    this.flush()
+    this.batch = undefined
   }
 
   deliver(frame: LiveFrame): void {
     if (this.closed) return
+    // Checked when sent: `since` may still move back to the client's Last-Event-ID.
+    if (!this.started) return void this.pending.push(frame)
     if (frame.event !== 'unread-count' && frame.event !== 'reset') {
-      if (frame.id <= this.since || this.recent.has(frame.id)) return
+      if (covers(this.since, frame.id, frame.xid ?? null) || this.recent.has(frame.id)) return
       this.recent.add(frame.id)
       if (this.recent.size > RECENT_SEQS) this.recent.delete(this.recent.values().next().value!)
+      this.at = advance(this.at, frame.id, frame.horizon ?? null)
     }
-    if (!this.started) return void this.pending.push(frame)
-    this.lastId = Math.max(this.lastId, frame.id)
-    this.write(`id: ${this.lastId}\nevent: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`)
+    this.write(`id: ${formatPosition(this.at)}\nevent: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`)
   }
 
-  /** A fresh count, under the id of the newest change this stream has sent. */
+  /** A fresh count, under the position of what this stream has sent. */
   deliverCounts(counts: Counts): void {
-    this.deliver(countFrame(this.lastId, counts))
+    this.deliver(countFrame(this.at.seq, counts))
   }
 
   heartbeat(): void {
@@ -120,7 +132,16 @@ export class SseStream {
   }
 
   private write(text: string): void {
-    this.res.write(text)
+    if (!this.batch) return void this.res.write(text)
+    this.batch.push(text)
+    this.batchBytes += text.length
+    if (this.batchBytes >= BATCH_BYTES) this.flush()
+  }
+
+  private flush(): void {
+    if (this.batch && this.batch.length > 0 && !this.closed) this.res.write(this.batch.join(''))
+    if (this.batch) this.batch.length = 0
+    this.batchBytes = 0
   }
 
   private scheduleExpiry(): void {

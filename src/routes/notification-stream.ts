@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { type LiveFrame, countFrame, headSeq, replaySince } from '../live/change-log.js'
+import { type LiveFrame, countFrame, headPosition, replaySince } from '../live/change-log.js'
 import { SseStream } from '../live/sse-stream.js'
+import { type StreamPosition, parsePosition } from '../live/stream-position.js'
 import { redeemStreamTicket } from '../live/stream-tickets.js'
 import { counts } from '../notifications/notification-store.js'
 import { BearerAuth, errors } from '../schemas/common.js'
@@ -21,22 +22,24 @@ const gone = (request: FastifyRequest, reply: FastifyReply) => request.raw.socke
 
 /**
  * The first frames of a stream: a replay of what the client missed since its Last-Event-ID
- * (or `reset` when that cannot be given), then the counts. The head was read before the
- * stream subscribed: every change after it reaches the stream live.
+ * (or `reset` when that cannot be given), then the counts, and where the stream stands
+ * after them. The stream subscribed before they were read: every change committed after
+ * reaches it live.
  */
-async function firstFrames(db: Kysely<Database>, userId: string, head: number, lastEventId: string | undefined): Promise<{ frames: LiveFrame[]; since: number }> {
+async function firstFrames(db: Kysely<Database>, userId: string, since: StreamPosition, lastEventId: string | undefined): Promise<{ frames: LiveFrame[]; since: StreamPosition }> {
+  const resumed = lastEventId !== undefined && parsePosition(lastEventId)
+  // Read side by side: a change that commits between the two reads brings its own counts.
+  const [replay, c] = await Promise.all([resumed ? replaySince(db, userId, resumed) : undefined, counts(db, [userId])])
   const frames: LiveFrame[] = []
-  let since = head
-  if (lastEventId !== undefined) {
-    const lastSeq = /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : Number.NaN
-    const replay = Number.isNaN(lastSeq) ? { complete: false as const, reason: 'unknown Last-Event-ID' } : await replaySince(db, userId, lastSeq, head)
-    if (replay.complete) {
-      since = lastSeq
-      for (const change of replay.changes) if (change.frame) frames.push(change.frame)
-    } else frames.push({ id: head, event: 'reset', data: { reason: replay.reason } })
+  if (replay?.complete) {
+    for (const change of replay.changes) if (change.frame) frames.push(change.frame)
+  } else if (lastEventId !== undefined) {
+    // The client refetches; the stream goes on from where the database stood then.
+    if (replay) since = replay.head
+    frames.push({ id: since.seq, event: 'reset', data: { reason: replay?.reason ?? 'unknown Last-Event-ID' } })
   }
-  const c = (await counts(db, [userId])).get(userId)!
-  frames.push(countFrame(Math.max(since, ...frames.map((f) => f.id)), c))
+  // The stream writes its own position as the id.
+  frames.push(countFrame(since.seq, c.get(userId)!))
   return { frames, since }
 }
 
@@ -62,7 +65,7 @@ const notificationStreamRoute: FastifyPluginAsyncTypebox<StreamRouteOptions> = a
         tags: ['notifications'],
         summary: 'Live updates as Server-Sent Events',
         description: [
-          'Events, each with an `id:` (send it back as `Last-Event-ID` to replay what was missed):',
+          'Events, each with an `id:` (opaque, `<seq>.<xmin>`; send it back as `Last-Event-ID` to replay what was missed, which may repeat an event the client has):',
           '`notification` (a new notification), `notification-updated` (`{"id", "readAt", "seenAt", "archivedAt"}`),',
           '`notification-deleted` (`{"id"}` or `{"all": true}`), `unread-count` (`{"count", "unseenCount"}`, after every change and first),',
           'and `reset` (`{"reason"}`: what was missed cannot be replayed, refetch).',
@@ -82,14 +85,16 @@ const notificationStreamRoute: FastifyPluginAsyncTypebox<StreamRouteOptions> = a
       if (app.liveHub.full) {
         return unavailable(reply, 'this instance holds as many streams as it may (SSE_MAX_STREAMS); retry shortly')
       }
-      const head = await headSeq(app.db)
+      const lastEventId = request.headers['last-event-id'] as string | undefined
+      // A reconnect starts where its Last-Event-ID says (its replay reads the head); a new stream at the head.
+      const since = (lastEventId !== undefined && parsePosition(lastEventId)) || (await headPosition(app.db))
       // Subscribed before the first frames are read, so nothing committed meanwhile is lost;
       // from here on every way out (client gone, error, eviction, expiry) ends in its cleanup.
-      const stream = new SseStream(reply.raw, { userId, expiresAt: exp * 1000, since: head })
+      const stream = new SseStream(reply.raw, { userId, expiresAt: exp * 1000, since })
       app.liveHub.subscribe(stream)
       let first: Awaited<ReturnType<typeof firstFrames>>
       try {
-        first = await firstFrames(app.db, userId, head, request.headers['last-event-id'] as string | undefined)
+        first = await firstFrames(app.db, userId, since, lastEventId)
       } catch (err) {
         stream.close()
         throw err

@@ -1321,7 +1321,7 @@ export interface paths {
         };
         /**
          * Live updates as Server-Sent Events
-         * @description Events, each with an `id:` (send it back as `Last-Event-ID` to replay what was missed): `notification` (a new notification), `notification-updated` (`{"id", "readAt", "seenAt", "archivedAt"}`), `notification-deleted` (`{"id"}` or `{"all": true}`), `unread-count` (`{"count", "unseenCount"}`, after every change and first), and `reset` (`{"reason"}`: what was missed cannot be replayed, refetch). A comment line every 20 s keeps proxies from closing the stream. The stream ends when the token (or the token a ticket was made with) expires; at most SSE_MAX_STREAMS_PER_USER per user (the oldest is closed). Browsers: `?ticket=` from POST /v1/notifications/stream-tickets, or `?access_token=` (never logged).
+         * @description Events, each with an `id:` (opaque, `<seq>.<xmin>`; send it back as `Last-Event-ID` to replay what was missed, which may repeat an event the client has): `notification` (a new notification), `notification-updated` (`{"id", "readAt", "seenAt", "archivedAt"}`), `notification-deleted` (`{"id"}` or `{"all": true}`), `unread-count` (`{"count", "unseenCount"}`, after every change and first), and `reset` (`{"reason"}`: what was missed cannot be replayed, refetch). A comment line every 20 s keeps proxies from closing the stream. The stream ends when the token (or the token a ticket was made with) expires; at most SSE_MAX_STREAMS_PER_USER per user (the oldest is closed). Browsers: `?ticket=` from POST /v1/notifications/stream-tickets, or `?access_token=` (never logged).
          */
         get: {
             parameters: {
