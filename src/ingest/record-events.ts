@@ -10,7 +10,7 @@ import { quietHoursDeferral, recipientZone } from '../domain/quiet-hours.js'
 import { DIGEST_KIND } from '../domain/digest.js'
 import { type DigestEntry, addToDigests } from '../scheduler/digest-store.js'
 import { factsOf, hallMembersOf } from '../domain/directory.js'
-import { readDirectory, recordFacts } from '../directory/directory-store.js'
+import { learnFacts, writeDirectory } from '../directory/directory-store.js'
 import { eraseUsers, erasedUsers, lockUsersForWriting } from '../store/user-erasure.js'
 import { type BookingSchedule, syncReminders } from '../scheduler/reminder-jobs.js'
 
@@ -215,7 +215,6 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   await lockUsersForWriting(trx, writingFor)
   const erased = await erasedUsers(trx, writingFor)
   for (const id of erasing) erased.add(id)
-  await recordFacts(trx, facts.filter((f) => !erased.has(f.person.id)), processed.flatMap(hallMembersOf).filter((m) => !erased.has(m.userId)))
   // In this transaction: a reminder exists exactly when its booking's effects are committed
   // (and never for an erased booker).
   const reminderSchedules = erased.size === 0 ? schedules : schedules.map((sch) => (sch.scheduledBy && erased.has(sch.scheduledBy.user.id) ? { ...sch, scheduledBy: undefined } : sch))
@@ -227,7 +226,8 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const subscriptions = await pushSubscriptionIds(trx, recipients)
   const quietHours = await quietHoursOf(trx, recipients)
   const digests = await digestCadences(trx, recipients)
-  const directory = await readDirectory(trx, recipients)
+  // Merged in memory from an unlocked read; planning addresses what this batch learned.
+  const { directory, write: directoryWrite } = await learnFacts(trx, recipients, facts.filter((f) => !erased.has(f.person.id)), processed.flatMap(hallMembersOf).filter((m) => !erased.has(m.userId)))
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   const digestEntries: DigestEntry[] = []
@@ -251,6 +251,9 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
   const inserted = await writeEffects(trx, notifications, deliveries, o.clock ? now : undefined)
   await addToDigests(trx, digestEntries, now, o.digestDailyAt ?? '08:00', quietHours)
   await eraseUsers(trx, erasing)
+  // Last, so the people rows it changes (hall admins are in most batches) are locked only
+  // until the commit right after: the batches in flight would otherwise queue for them.
+  await writeDirectory(trx, directoryWrite)
   // Listeners on every replica hear of the new rows from the table's trigger, on commit.
   return { processed, duplicates, notifications: inserted.map(({ id, userId, type }) => ({ id, userId, type })), emailsQueued: deliveries.length }
 }
