@@ -1,9 +1,10 @@
-import { sql } from 'kysely'
+import { type Transaction, sql } from 'kysely'
 import t from 'tap'
 import { type DirectoryEntry, type PersonFacts, latestFacts, mergeFacts } from '../src/domain/directory.js'
+import type { Database } from '../src/db/schema.js'
 import { parseEvent } from '../src/domain/events.js'
 import { planEffects } from '../src/domain/plan-effects.js'
-import { learnFacts, readDirectory, writeDirectory } from '../src/directory/directory-store.js'
+import { learnFacts, peopleRowsOf, readDirectory, writeDirectory } from '../src/directory/directory-store.js'
 import { recordEvents } from '../src/ingest/record-events.js'
 import { auth, brokerNames, build, createTestDatabase, drainQueue, publishEvents, waitFor } from './helpers/app.js'
 import { bookingCreated, userCreated } from './helpers/events.js'
@@ -128,14 +129,17 @@ t.test('concurrent transactions teaching the same people: the later time wins in
   // user.updated: complete, a new phone and locale, no time zone.
   const updated = (id: string, time: string): PersonFacts => ({ person: { id, email: `${id}@updated.example.com`, name: 'Updated', locale: 'de', phone: '+4915111111111' }, time, complete: true })
 
+  // As ingest does: read the people without a lock, merge in memory.
+  const learn = async (trx: Transaction<Database>, facts: PersonFacts[]) => learnFacts(await peopleRowsOf(trx, facts.map((f) => f.person.id)).execute(), facts, []).write
+
   /** Both read before either writes; `first` writes and holds its locks while `second` writes (and waits), then both commit. */
   async function race(first: PersonFacts[], second: PersonFacts[]) {
     const a = await app.db.startTransaction().execute()
     const b = await app.db.startTransaction().execute()
-    const learnedA = await learnFacts(a, [], first, [])
-    const learnedB = await learnFacts(b, [], second, [])
-    await writeDirectory(a, learnedA.write)
-    const writingB = writeDirectory(b, learnedB.write)
+    const writeA = await learn(a, first)
+    const writeB = await learn(b, second)
+    await writeDirectory(a, writeA)
+    const writingB = writeDirectory(b, writeB)
     await a.commit().execute()
     await writingB
     await b.commit().execute()
@@ -145,7 +149,7 @@ t.test('concurrent transactions teaching the same people: the later time wins in
   for (const [i, order] of (['earlier commits first', 'later commits first'] as const).entries()) {
     const [p, q] = [`u-race-${i}-p`, `u-race-${i}-q`]
     for (const id of [p, q]) {
-      await app.db.transaction().execute(async (trx) => writeDirectory(trx, (await learnFacts(trx, [], [seed(id)], [])).write))
+      await app.db.transaction().execute(async (trx) => writeDirectory(trx, await learn(trx, [seed(id)])))
     }
     // For p the booking is the later; for q the update is: each transaction is newer for one person.
     const bookings = [booking(p, '2026-11-20T00:00:00Z'), booking(q, '2026-11-10T00:00:00Z')]

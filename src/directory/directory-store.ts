@@ -35,14 +35,21 @@ interface ReadPerson {
   version: string
 }
 
+/** The rows of these people with their versions (what `learnFacts` merges into). */
+export const peopleRowsOf = (db: Db, userIds: readonly string[]) =>
+  db
+    .selectFrom('people')
+    .select(['user_id', 'email', 'name', 'locale', 'phone', 'time_zone', 'facts_time', sql<string>`xmin::text`.as('version')])
+    .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)].sort()}::text[])`)
+    .orderBy('user_id')
+
 async function readPeople(db: Db, userIds: readonly string[], o: { lock?: boolean } = {}): Promise<Map<string, ReadPerson>> {
-  const users = [...new Set(userIds)].sort()
-  if (users.length === 0) return new Map()
-  const { rows } = await sql<PersonRow & { version: string }>`
-    SELECT user_id, email, name, locale, phone, time_zone, facts_time, xmin::text AS version FROM people
-    WHERE user_id = ANY(${users}::text[]) ORDER BY user_id ${o.lock ? sql`FOR UPDATE` : sql``}`.execute(db)
-  return new Map(rows.map((r) => [r.user_id, { entry: toEntry(r), version: r.version }]))
+  if (userIds.length === 0) return new Map()
+  const query = peopleRowsOf(db, userIds)
+  return byUser(await (o.lock ? query.forUpdate() : query).execute())
 }
+
+const byUser = (rows: readonly (PersonRow & { version: string })[]) => new Map(rows.map((r) => [r.user_id, { entry: toEntry(r), version: r.version }]))
 
 /** What a batch will write to the directory at its end: the merged entries, and how to merge again. */
 export interface DirectoryWrite {
@@ -64,19 +71,19 @@ function mergeAll(read: Map<string, ReadPerson>, facts: Map<string, PersonFacts[
 }
 
 /**
- * Reads the directory entries of these users and of everyone the facts are about, without
- * a lock, and merges the facts in memory by the domain's rule (the later event time wins).
- * Returns the directory as this batch knows it (for planning) and the write that
+ * Merges what a batch's events say about people into their rows (`peopleRowsOf` everyone
+ * the facts are about, read without a lock) by the domain's rule: the later event time
+ * wins. Returns the directory as this batch knows it (for planning) and the write that
  * `writeDirectory` makes at the end of the transaction.
  */
-export async function learnFacts(trx: Transaction<Database>, userIds: readonly string[], facts: readonly PersonFacts[], hallMembers: readonly { hallId: string; userId: string }[]): Promise<{ directory: Directory; write: DirectoryWrite }> {
-  const byUser = new Map<string, PersonFacts[]>()
-  for (const f of facts) byUser.set(f.person.id, [...(byUser.get(f.person.id) ?? []), f])
-  const read = await readPeople(trx, [...userIds, ...byUser.keys()])
-  const { entries, versions } = mergeAll(read, byUser, [...byUser.keys()])
+export function learnFacts(rows: readonly (PersonRow & { version: string })[], facts: readonly PersonFacts[], hallMembers: readonly { hallId: string; userId: string }[]): { directory: Directory; write: DirectoryWrite } {
+  const factsByUser = new Map<string, PersonFacts[]>()
+  for (const f of facts) factsByUser.set(f.person.id, [...(factsByUser.get(f.person.id) ?? []), f])
+  const read = byUser(rows)
+  const { entries, versions } = mergeAll(read, factsByUser, [...factsByUser.keys()])
   const directory = new Map([...read.values()].map(({ entry }) => [entry.userId, entry]))
   for (const entry of entries) directory.set(entry.userId, entry)
-  return { directory, write: { entries, versions, facts: byUser, hallMembers: [...hallMembers] } }
+  return { directory, write: { entries, versions, facts: factsByUser, hallMembers: [...hallMembers] } }
 }
 
 /**

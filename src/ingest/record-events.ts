@@ -5,12 +5,13 @@ import { type BookingEvent, type BookingState, applyBookingEvent, isBookingEvent
 import { type NewDelivery, insertDeliveries } from '../delivery/delivery-store.js'
 import { notificationCreatedWebhooks } from '../delivery/webhook/plan-webhooks.js'
 import { type PlannedDelivery, type PlannedNotification, type PushSubscriptionIds, planEffects, recipientIds } from '../domain/plan-effects.js'
-import { digestCadences, digestKey, disabledChannels, quietHoursOf } from '../notifications/preference-store.js'
+import { digestCadenceRowsOf, digestCadencesFrom, digestKey, disabledChannelsFrom, preferenceRowsOf, quietHourRowsOf, quietHoursFrom } from '../notifications/preference-store.js'
 import { quietHoursDeferral, recipientZone } from '../domain/quiet-hours.js'
 import { DIGEST_KIND } from '../domain/digest.js'
 import { type DigestEntry, addToDigests } from '../scheduler/digest-store.js'
 import { factsOf, hallMembersOf } from '../domain/directory.js'
-import { learnFacts, writeDirectory } from '../directory/directory-store.js'
+import { learnFacts, peopleRowsOf, writeDirectory } from '../directory/directory-store.js'
+import { readTogether } from '../db/read-together.js'
 import { eraseUsers, erasedUsers, lockUsersForWriting } from '../store/user-erasure.js'
 import { type BookingSchedule, syncReminders } from '../scheduler/reminder-jobs.js'
 
@@ -41,12 +42,17 @@ async function claimNewEvents(trx: Transaction<Database>, events: BookitEvent[])
 /** The recipients' browsers, read in the transaction that plans their pushes. */
 export async function pushSubscriptionIds(trx: Transaction<Database>, userIds: string[]): Promise<PushSubscriptionIds> {
   if (userIds.length === 0) return new Map()
-  const rows = await trx
+  return pushSubscriptionIdsFrom(await pushSubscriptionRowsOf(trx, userIds).execute())
+}
+
+const pushSubscriptionRowsOf = (trx: Transaction<Database>, userIds: readonly string[]) =>
+  trx
     .selectFrom('push_subscriptions')
     .select(['id', 'user_id'])
     .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
     .orderBy('created_at')
-    .execute()
+
+function pushSubscriptionIdsFrom(rows: readonly { id: string; user_id: string }[]): PushSubscriptionIds {
   const byUser = new Map<string, string[]>()
   for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row.id])
   return byUser
@@ -222,12 +228,21 @@ async function recordIn(trx: Transaction<Database>, unique: BookitEvent[], o: Re
 
   const producing = erased.size === 0 ? ordered : ordered.filter((e) => !('user' in e.data && erased.has(e.data.user.id)))
   const recipients = producing.flatMap(recipientIds).filter((id) => !erased.has(id))
-  const disabled = await disabledChannels(trx, recipients)
-  const subscriptions = await pushSubscriptionIds(trx, recipients)
-  const quietHours = await quietHoursOf(trx, recipients)
-  const digests = await digestCadences(trx, recipients)
+  const learning = facts.filter((f) => !erased.has(f.person.id))
+  // One round trip for what planning reads (five statements took about twice as long per batch).
+  const read = await readTogether(trx, {
+    preferences: preferenceRowsOf(trx, recipients),
+    subscriptions: pushSubscriptionRowsOf(trx, recipients),
+    quietHours: quietHourRowsOf(trx, recipients),
+    digests: digestCadenceRowsOf(trx, recipients),
+    people: peopleRowsOf(trx, [...recipients, ...learning.map((f) => f.person.id)]),
+  })
+  const disabled = disabledChannelsFrom(recipients, read.preferences)
+  const subscriptions = pushSubscriptionIdsFrom(read.subscriptions)
+  const quietHours = quietHoursFrom(read.quietHours)
+  const digests = digestCadencesFrom(read.digests)
   // Merged in memory from an unlocked read; planning addresses what this batch learned.
-  const { directory, write: directoryWrite } = await learnFacts(trx, recipients, facts.filter((f) => !erased.has(f.person.id)), processed.flatMap(hallMembersOf).filter((m) => !erased.has(m.userId)))
+  const { directory, write: directoryWrite } = learnFacts(read.people, learning, processed.flatMap(hallMembersOf).filter((m) => !erased.has(m.userId)))
   const notifications: Sourced<PlannedNotification>[] = []
   const deliveries: NewDelivery[] = []
   const digestEntries: DigestEntry[] = []
