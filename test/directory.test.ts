@@ -1,7 +1,11 @@
+import { type Transaction, sql } from 'kysely'
 import t from 'tap'
 import { type DirectoryEntry, type PersonFacts, latestFacts, mergeFacts } from '../src/domain/directory.js'
+import type { Database } from '../src/db/schema.js'
 import { parseEvent } from '../src/domain/events.js'
 import { planEffects } from '../src/domain/plan-effects.js'
+import { learnFacts, peopleRowsOf, readDirectory, writeDirectory } from '../src/directory/directory-store.js'
+import { recordEvents } from '../src/ingest/record-events.js'
 import { auth, brokerNames, build, createTestDatabase, drainQueue, publishEvents, waitFor } from './helpers/app.js'
 import { bookingCreated, userCreated } from './helpers/events.js'
 
@@ -112,4 +116,90 @@ t.test('user.updated over the broker: bound, recorded, not dead-lettered, no not
   const processed = await app.db.selectFrom('processed_events').selectAll().where('id', '=', update.id).executeTakeFirst()
   t.equal(processed?.type, 'user.updated')
   t.equal((await app.db.selectFrom('notifications').selectAll().where('event_id', '=', update.id).execute()).length, 0)
+})
+
+// Two ingest transactions (the batches in flight, or two replicas) read the directory without
+// a lock and write at their end. Whatever the commit order, the result is what applying them
+// one after the other in that order gives: a transaction that read a row another then changed
+// merges again from the new row, so the later time wins and no field the other set is lost.
+t.test('concurrent transactions teaching the same people: the later time wins in both commit orders, no field lost, the second writer waits and merges again', async (t) => {
+  const seed = (id: string): PersonFacts => ({ person: { id, email: `${id}@old.example.com`, name: 'Old', locale: 'en', phone: '+4915100000000' }, time: '2026-11-01T00:00:00Z', complete: true })
+  // A booking event: leaves phone and locale out (they are kept), states a time zone.
+  const booking = (id: string, time: string): PersonFacts => ({ person: { id, email: `${id}@booking.example.com`, name: 'Booked', timeZone: 'Europe/Berlin' }, time, complete: false })
+  // user.updated: complete, a new phone and locale, no time zone.
+  const updated = (id: string, time: string): PersonFacts => ({ person: { id, email: `${id}@updated.example.com`, name: 'Updated', locale: 'de', phone: '+4915111111111' }, time, complete: true })
+
+  // As ingest does: read the people without a lock, merge in memory.
+  const learn = async (trx: Transaction<Database>, facts: PersonFacts[]) => learnFacts(await peopleRowsOf(trx, facts.map((f) => f.person.id)).execute(), facts, []).write
+
+  /** Both read before either writes; `first` writes and holds its locks while `second` writes (and waits), then both commit. */
+  async function race(first: PersonFacts[], second: PersonFacts[]) {
+    const a = await app.db.startTransaction().execute()
+    const b = await app.db.startTransaction().execute()
+    const writeA = await learn(a, first)
+    const writeB = await learn(b, second)
+    await writeDirectory(a, writeA)
+    const writingB = writeDirectory(b, writeB)
+    await a.commit().execute()
+    await writingB
+    await b.commit().execute()
+  }
+  const entry = async (id: string) => (await readDirectory(app.db, [id])).get(id)
+
+  for (const [i, order] of (['earlier commits first', 'later commits first'] as const).entries()) {
+    const [p, q] = [`u-race-${i}-p`, `u-race-${i}-q`]
+    for (const id of [p, q]) {
+      await app.db.transaction().execute(async (trx) => writeDirectory(trx, await learn(trx, [seed(id)])))
+    }
+    // For p the booking is the later; for q the update is: each transaction is newer for one person.
+    const bookings = [booking(p, '2026-11-20T00:00:00Z'), booking(q, '2026-11-10T00:00:00Z')]
+    const updates = [updated(p, '2026-11-10T00:00:00Z'), updated(q, '2026-11-20T00:00:00Z')]
+    const [first, second] = order === 'earlier commits first' ? [updates, bookings] : [bookings, updates]
+    await race(first, second)
+
+    const serial = (id: string) => {
+      const [x, y] = [first, second].map((facts) => facts.filter((f) => f.person.id === id))
+      const afterFirst = mergeFacts(mergeFacts(undefined, [seed(id)]), x!)!
+      return mergeFacts(afterFirst, y!) ?? afterFirst
+    }
+    t.same(await entry(p), serial(p), `${order}: p is what one transaction after the other gives`)
+    t.same(await entry(q), serial(q), `${order}: q is what one transaction after the other gives`)
+    if (order === 'earlier commits first') {
+      // The booking read p before the update committed: it must not put back the old phone and locale.
+      t.match(await entry(p), { email: `${p}@booking.example.com`, phone: '+4915111111111', locale: 'de', timeZone: 'Europe/Berlin', factsTime: '2026-11-20T00:00:00.000Z' }, 'the later booking keeps what the update set')
+      t.match(await entry(q), { email: `${q}@updated.example.com`, phone: '+4915111111111', locale: 'de', timeZone: null, factsTime: '2026-11-20T00:00:00.000Z' }, 'the later update is complete: no time zone')
+    } else {
+      t.match(await entry(p), { email: `${p}@booking.example.com`, phone: '+4915100000000', locale: 'en', timeZone: 'Europe/Berlin' }, 'the older update changes nothing after the later booking')
+      t.match(await entry(q), { email: `${q}@updated.example.com`, phone: '+4915111111111', locale: 'de', timeZone: null }, 'the later update overrides the older booking')
+    }
+  }
+})
+
+t.test('recordEvents twice in parallel: a batch that planned from a row another batch changed before it committed merges again', async (t) => {
+  const grace = { id: 'u-par-admin', email: 'grace.old@example.com', name: 'Grace', locale: 'en', phone: '+4915122222222' }
+  t.equal((await post(userCreated(grace))).statusCode, 202)
+  for (const [i, bookingIsLater] of [true, false].entries()) {
+    // Both newer than what the directory holds when the booking's batch reads it.
+    const update = userUpdated({ ...grace, email: `grace.${i}@example.com`, locale: 'de', phone: '+4915133333333' }, bookingIsLater ? '2026-11-24T00:00:00Z' : '2026-11-28T00:00:00Z')
+    // The admin as a booking event states them: no locale or phone (the directory's are kept).
+    const booking = bookingCreated({ user: { id: `u-par-${i}`, email: `booker.${i}@example.com`, name: 'Booker' }, admins: [{ id: grace.id, email: `grace.booking.${i}@example.com`, name: grace.name }], hall: { id: `h-par-${i}` } })
+    booking.time = bookingIsLater ? '2026-11-26T00:00:00Z' : '2026-11-27T00:00:00Z'
+    // Holds the booking's batch after it read the directory (it waits to write its
+    // notifications) while the update's batch, which writes none, commits.
+    const holder = await app.db.startTransaction().execute()
+    await sql`LOCK TABLE notifications IN SHARE MODE`.execute(holder)
+    const parse = (e: object) => {
+      const r = parseEvent(JSON.stringify(e))
+      if (!r.ok) throw new Error(r.error)
+      return r.event
+    }
+    const bookingBatch = recordEvents(app.db, [parse(booking)])
+    await waitFor(async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'notifications'::regclass AND NOT granted`.execute(app.db)).rows[0]!.n > 0, { what: 'the booking batch to wait for the notifications table' })
+    await recordEvents(app.db, [parse(update)])
+    await holder.commit().execute()
+    await bookingBatch
+    if (bookingIsLater) t.match(await person(grace.id), { email: `grace.booking.${i}@example.com`, phone: '+4915133333333', locale: 'de', facts_time: new Date(booking.time) }, 'the later booking wins, keeping the phone and locale the update set meanwhile')
+    else t.match(await person(grace.id), { email: `grace.${i}@example.com`, phone: '+4915133333333', locale: 'de', facts_time: new Date(update.time!) }, 'the later update, committed first, is not overwritten by the booking merged before it')
+    t.ok(await app.db.selectFrom('hall_people').select('user_id').where('hall_id', '=', `h-par-${i}`).where('user_id', '=', grace.id).executeTakeFirst(), 'the admin joined the hall')
+  }
 })

@@ -42,7 +42,7 @@ const ms = (iso: string) => Date.parse(iso)
 /**
  * The entry after these facts, applied oldest first: the later time wins, an equal time
  * applies in the order given (the later one processed wins), and facts older than the
- * entry change nothing. Undefined when nothing changes.
+ * entry change nothing. Undefined when nothing changes (also when the facts restate the entry).
  */
 export function mergeFacts(current: DirectoryEntry | undefined, facts: readonly PersonFacts[]): DirectoryEntry | undefined {
   let entry = current
@@ -61,8 +61,13 @@ export function mergeFacts(current: DirectoryEntry | undefined, facts: readonly 
       factsTime: new Date(ms(f.time)).toISOString(),
     }
   }
-  return entry === current ? undefined : entry
+  return entry === undefined || (current !== undefined && sameEntry(entry, current)) ? undefined : entry
 }
+
+// Facts restated at the entry's own time (an admin in many events of one instant) write nothing.
+const sameEntry = (a: DirectoryEntry, b: DirectoryEntry) =>
+  a.email === b.email && a.name === b.name && a.locale === b.locale && a.phone === b.phone && a.timeZone === b.timeZone && a.factsTime === b.factsTime
+
 
 /**
  * The person as a delivery should address them: the directory's facts when they are at

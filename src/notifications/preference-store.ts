@@ -57,7 +57,15 @@ export async function updatePreferences(db: Kysely<Database>, userId: string, ch
 export async function disabledChannels(trx: Transaction<Database> | Kysely<Database>, userIds: string[]): Promise<DisabledChannels> {
   const users = [...new Set(userIds)]
   if (users.length === 0) return new Set()
-  const rows = await trx.selectFrom('preferences').select(['user_id', 'type', 'channel', 'enabled']).where('user_id', '=', sql<string>`ANY(${users}::text[])`).execute()
+  return disabledChannelsFrom(users, await preferenceRowsOf(trx, users).execute())
+}
+
+/** The stored choices of these users (what `disabledChannelsFrom` reads). */
+export const preferenceRowsOf = (db: Transaction<Database> | Kysely<Database>, userIds: readonly string[]) =>
+  db.selectFrom('preferences').select(['user_id', 'type', 'channel', 'enabled']).where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
+
+export function disabledChannelsFrom(userIds: readonly string[], rows: readonly { user_id: string; type: string; channel: StoredChannel; enabled: boolean }[]): DisabledChannels {
+  const users = [...new Set(userIds)]
   const chosen = new Map(rows.map((r) => [disabledKey(r.user_id, r.type, fromStored(r.channel)), r.enabled]))
   const disabled = new Set<string>()
   for (const user of users) {
@@ -95,21 +103,27 @@ export async function setQuietHours(db: Kysely<Database>, userId: string, quiet:
 
 /** These users' quiet hours, read in the ingest transaction that plans their deliveries. */
 export async function quietHoursOf(trx: Transaction<Database> | Kysely<Database>, userIds: string[]): Promise<Map<string, QuietHours>> {
-  const users = [...new Set(userIds)]
-  if (users.length === 0) return new Map()
-  const rows = await trx.selectFrom('quiet_hours').select(['user_id', 'starts_at', 'ends_at']).where('user_id', '=', sql<string>`ANY(${users}::text[])`).execute()
-  return new Map(rows.map((r) => [r.user_id, { start: r.starts_at, end: r.ends_at }]))
+  if (userIds.length === 0) return new Map()
+  return quietHoursFrom(await quietHourRowsOf(trx, userIds).execute())
 }
+
+export const quietHourRowsOf = (db: Transaction<Database> | Kysely<Database>, userIds: readonly string[]) =>
+  db.selectFrom('quiet_hours').select(['user_id', 'starts_at', 'ends_at']).where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
+
+export const quietHoursFrom = (rows: readonly { user_id: string; starts_at: string; ends_at: string }[]): Map<string, QuietHours> => new Map(rows.map((r) => [r.user_id, { start: r.starts_at, end: r.ends_at }]))
 
 export const digestKey = (userId: string, type: string) => `${userId}\u0000${type}`
 
 /** Digest cadences chosen by these users, keyed by digestKey(user, type); absent means off. */
 export async function digestCadences(trx: Transaction<Database> | Kysely<Database>, userIds: string[]): Promise<Map<string, 'hourly' | 'daily'>> {
-  const users = [...new Set(userIds)]
-  if (users.length === 0) return new Map()
-  const rows = await trx.selectFrom('digest_preferences').select(['user_id', 'type', 'cadence']).where('user_id', '=', sql<string>`ANY(${users}::text[])`).execute()
-  return new Map(rows.map((r) => [digestKey(r.user_id, r.type), r.cadence]))
+  if (userIds.length === 0) return new Map()
+  return digestCadencesFrom(await digestCadenceRowsOf(trx, userIds).execute())
 }
+
+export const digestCadenceRowsOf = (db: Transaction<Database> | Kysely<Database>, userIds: readonly string[]) =>
+  db.selectFrom('digest_preferences').select(['user_id', 'type', 'cadence']).where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
+
+export const digestCadencesFrom = (rows: readonly { user_id: string; type: string; cadence: 'hourly' | 'daily' }[]): Map<string, 'hourly' | 'daily'> => new Map(rows.map((r) => [digestKey(r.user_id, r.type), r.cadence]))
 
 /** Sets digest cadences per hall-admin type; "off" removes the row (the default). */
 export async function updateDigestCadences(db: Kysely<Database>, userId: string, changes: Record<string, DigestCadence>): Promise<void> {
