@@ -2,10 +2,14 @@ import type { Kysely } from 'kysely'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
 import type { Metrics } from '../metrics.js'
-import { counts } from '../notifications/notification-store.js'
-import { type Change, changesInRange, headSeq, replaySince } from './change-log.js'
+import { type Counts, counts } from '../notifications/notification-store.js'
+import { type Change, type LiveFrame, changesInRange, headSeq, replaySince } from './change-log.js'
 import type { ChannelMessage, NotificationListener } from './notification-channel.js'
 import type { SseStream } from './sse-stream.js'
+
+// Heartbeats written between two turns of the event loop: a write is a system call, and
+// 10,000 in one go held everything else (ingest, live frames) for a few hundred ms.
+const HEARTBEAT_SLICE = 250
 
 export interface LiveHubOptions {
   db: Kysely<Database>
@@ -27,8 +31,11 @@ export interface LiveHubOptions {
  */
 export class LiveHub {
   private readonly streams = new Map<string, Set<SseStream>>()
+  // Kept as a count: every stream opening asks whether the instance is full.
+  private open = 0
   private queue: Promise<void> = Promise.resolve()
   private heartbeat: NodeJS.Timeout | undefined
+  private beating = false
 
   constructor(private readonly o: LiveHubOptions) {
     o.listener.on('message', (message: ChannelMessage) => this.enqueue(() => this.handle(message)))
@@ -37,9 +44,7 @@ export class LiveHub {
   }
 
   get size(): number {
-    let n = 0
-    for (const set of this.streams.values()) n += set.size
-    return n
+    return this.open
   }
 
   get full(): boolean {
@@ -58,10 +63,14 @@ export class LiveHub {
     let set = this.streams.get(userId)
     if (!set) this.streams.set(userId, (set = new Set()))
     set.add(stream)
+    this.open++
     this.o.metrics.sseStreams.inc()
     const own = set
     stream.onFinish(() => {
-      if (own.delete(stream)) this.o.metrics.sseStreams.dec()
+      if (own.delete(stream)) {
+        this.open--
+        this.o.metrics.sseStreams.dec()
+      }
       if (own.size === 0 && this.streams.get(userId) === own) this.streams.delete(userId)
       if (this.streams.size === 0) this.stopHeartbeat()
     })
@@ -84,7 +93,19 @@ export class LiveHub {
   }
 
   private beat(): void {
-    for (const set of this.streams.values()) for (const stream of set) stream.heartbeat()
+    if (this.beating) return
+    const streams: SseStream[] = []
+    for (const set of this.streams.values()) for (const stream of set) streams.push(stream)
+    this.beating = true
+    let next = 0
+    const slice = () => {
+      const end = Math.min(next + HEARTBEAT_SLICE, streams.length)
+      // A stream closed meanwhile skips its heartbeat (heartbeat() checks).
+      for (; next < end; next++) streams[next]!.heartbeat()
+      if (next < streams.length) setImmediate(slice)
+      else this.beating = false
+    }
+    slice()
   }
 
   private stopHeartbeat(): void {
@@ -104,20 +125,42 @@ export class LiveHub {
         stream.close()
       }
     }
-    const here = (message.users ?? [...this.streams.keys()]).filter((u) => this.streams.has(u))
-    if (here.length === 0) return
-    await this.deliver(await changesInRange(this.o.db, message.from, message.to, here), here)
+    if (message.users) {
+      const here = message.users.filter((u) => this.streams.has(u))
+      if (here.length === 0) return
+      // The NOTIFY names every user with a change in the range: their counts are read beside
+      // the changes (both after the commit), so frames and counts leave in one write per stream.
+      const [changes, fresh] = await Promise.all([changesInRange(this.o.db, message.from, message.to, here), counts(this.o.db, here)])
+      this.send(changes, fresh)
+      return
+    }
+    // Too many users to name: the log says who changed. Counts go to those users only, not
+    // to every stream here (with thousands open, that was a count query and a write per stream).
+    const changes = (await changesInRange(this.o.db, message.from, message.to)).filter((c) => this.streams.has(c.userId))
+    const touched = [...new Set(changes.map((c) => c.userId))]
+    if (touched.length === 0) return
+    this.send(changes, await counts(this.o.db, touched))
   }
 
   /** Each user's changes in seq order, then each user's fresh counts. */
   private async deliver(changes: Change[], userIds: string[]): Promise<void> {
-    for (const change of changes) {
-      if (!change.frame) continue
-      for (const stream of this.streams.get(change.userId) ?? []) stream.deliver(change.frame)
-    }
     const touched = [...new Set([...userIds, ...changes.map((c) => c.userId)])].filter((u) => this.streams.has(u))
     if (touched.length === 0) return
-    for (const [userId, c] of await counts(this.o.db, touched)) for (const stream of this.streams.get(userId) ?? []) stream.deliverCounts(c)
+    this.send(changes, await counts(this.o.db, touched))
+  }
+
+  /** One write per stream: its changes in seq order, then its count. */
+  private send(changes: Change[], fresh: Map<string, Counts>): void {
+    const byUser = new Map<string, LiveFrame[]>()
+    for (const change of changes) {
+      if (!change.frame) continue
+      const frames = byUser.get(change.userId)
+      if (frames) frames.push(change.frame)
+      else byUser.set(change.userId, [change.frame])
+    }
+    for (const [userId, c] of fresh) {
+      for (const stream of this.streams.get(userId) ?? []) stream.deliverBatch(byUser.get(userId) ?? [], c)
+    }
   }
 
   private async catchUp(): Promise<void> {

@@ -36,6 +36,8 @@ export class SseStream {
   private readonly recent = new Set<number>()
   private readonly cleanups: (() => void)[] = []
   private expiryTimer: NodeJS.Timeout | undefined
+  /** Text held back while a batch is written, so the batch leaves in one write. */
+  private batch: string | undefined
 
   constructor(
     private readonly res: ServerResponse,
@@ -75,12 +77,16 @@ export class SseStream {
       // Proxies such as nginx would otherwise hold frames back.
       'x-accel-buffering': 'no',
     })
-    this.res.write('retry: 3000\n\n')
     this.started = true
     const pending = this.pending
     this.pending = []
+    // The headers and the first frames leave in one write.
+    this.batch = 'retry: 3000\n\n'
     for (const frame of initial) this.deliver(frame)
     for (const frame of pending) this.deliver(frame)
+    const text = this.batch
+    this.batch = undefined
+    this.res.write(text)
   }
 
   deliver(frame: LiveFrame): void {
@@ -98,6 +104,20 @@ export class SseStream {
   /** A fresh count, under the id of the newest change this stream has sent. */
   deliverCounts(counts: Counts): void {
     this.deliver(countFrame(this.lastId, counts))
+  }
+
+  /**
+   * Frames then a count in one write: a socket write is a system call, and with thousands
+   * of streams one per frame is most of what a change costs.
+   */
+  deliverBatch(frames: LiveFrame[], counts: Counts): void {
+    if (this.closed) return
+    this.batch = ''
+    for (const frame of frames) this.deliver(frame)
+    this.deliverCounts(counts)
+    const text = this.batch
+    this.batch = undefined
+    if (text && !this.closed) this.res.write(text)
   }
 
   heartbeat(): void {
@@ -120,7 +140,8 @@ export class SseStream {
   }
 
   private write(text: string): void {
-    this.res.write(text)
+    if (this.batch !== undefined) this.batch += text
+    else this.res.write(text)
   }
 
   private scheduleExpiry(): void {
