@@ -114,6 +114,8 @@ async function openWithRetries(u: number): Promise<void> {
   }
 }
 
+// CPU the service spends per phase: on a shared machine it varies less than latency does.
+const cpuIdle = svc.cpuSeconds()
 const openStarted = performance.now()
 const openings: Promise<void>[] = []
 for (let u = 0; u < count; u++) {
@@ -124,6 +126,7 @@ await waitUntil(() => ready === count, 60_000, `${count} streams to open (${read
 const openSeconds = (performance.now() - openStarted) / 1000
 await sleep(2000)
 const openRss = svc.rssMb()
+const cpuOpened = svc.cpuSeconds()
 
 const connection = await amqp.connect(AMQP_URL, { noDelay: true })
 const channel = await connection.createConfirmChannel()
@@ -139,10 +142,12 @@ await channel.waitForConfirms()
 await waitUntil(() => latencies.length >= count, 60_000, 'every stream to receive its notification').catch(() => undefined)
 const allReceivedMs = performance.now() - started
 const peakRss = svc.peakRssMb()
+const cpuBurst = svc.cpuSeconds()
 latencies.sort((a, b) => a - b)
 
 // Steady: `rate` events a second to random users (not stream-0, kept for the replay).
 await sleep(2000)
+const cpuSteadyStart = svc.cpuSeconds()
 const steadyStarted = performance.now()
 for (let i = 0; i < steadyCount; i++) {
   const due = steadyStarted + (i * 1000) / rate
@@ -160,6 +165,7 @@ await channel.waitForConfirms()
 await waitUntil(() => steadyLatencies.length >= steadyCount, 60_000, 'every steady event on its stream').catch(() => undefined)
 steadyLatencies.sort((a, b) => a - b)
 const steadyRss = svc.rssMb()
+const cpuSteady = svc.cpuSeconds() - cpuSteadyStart
 
 /** Opens a stream for one user and resolves with the ms until `notifications` notification frames (or the first unread-count). */
 function timedStream(user: string, headers: Record<string, string>, notifications: number): Promise<{ ms: number; frames: number; reset: boolean }> {
@@ -229,6 +235,7 @@ await report(
     { figure: 'streams open', value: ready, unit: `of ${count}`, met: ready === count },
     { figure: 'time to open them', value: openSeconds, unit: 's' },
     { figure: 'failed openings (retried)', value: [...failures.values()].reduce((a, b) => a + b, 0), unit: failures.size > 0 ? `(${[...failures].map(([cause, n]) => `${cause}: ${n}`).join(', ')})` : '' },
+    { figure: 'service CPU opening them', value: cpuOpened - cpuIdle, unit: 's' },
     { figure: 'RSS idle', value: idleRss, unit: 'MB' },
     { figure: 'RSS with the streams open', value: openRss, unit: 'MB' },
     { figure: 'per open stream', value: ((openRss - idleRss) * 1024) / Math.max(ready, 1), unit: 'kB' },
@@ -237,9 +244,11 @@ await report(
     { figure: 'p99 publish → received', value: percentile(latencies, 99), unit: 'ms' },
     { figure: 'publish → all received', value: allReceivedMs, unit: 'ms' },
     { figure: 'received', value: latencies.length, unit: `of ${count}`, met: latencies.length === count },
+    { figure: 'service CPU for the burst', value: cpuBurst - cpuOpened, unit: 's' },
     { figure: `steady ${rate}/s: p50 publish → received`, value: percentile(steadyLatencies, 50), unit: 'ms' },
     { figure: `steady ${rate}/s: p99 publish → received`, value: percentile(steadyLatencies, 99), unit: 'ms', target: '≤ 250 ms', met: percentile(steadyLatencies, 99) <= 250 },
     { figure: 'steady: received', value: steadyLatencies.length, unit: `of ${steadyCount}`, met: steadyLatencies.length === steadyCount },
+    { figure: 'service CPU for the steady phase', value: cpuSteady, unit: 's' },
     { figure: 'RSS after the steady phase', value: steadyRss, unit: 'MB', target: '≤ 300 MB', met: Math.max(openRss, steadyRss, peakRss) <= 300 },
     { figure: `replay of ${replayCount} missed (median of 20)`, value: percentile(replays, 50), unit: 'ms', baseline: percentile(plain, 50), target: '≤ 50 ms', met: percentile(replays, 50) <= 50 && resets === 0 && replayFrames === replayCount },
     { figure: `replay of ${replayCount} missed (worst of 20)`, value: replays[replays.length - 1] ?? NaN, unit: 'ms', baseline: plain[plain.length - 1] ?? NaN },
