@@ -128,15 +128,16 @@ export class LiveHub {
     if (message.users) {
       const here = message.users.filter((u) => this.streams.has(u))
       if (here.length === 0) return
-      // The NOTIFY names every user with a change in the range: their counts are read beside
-      // the changes (both after the commit), so frames and counts leave in one write per stream.
+      // The users the NOTIFY names get fresh counts (an erasure names some with no change):
+      // read beside the changes, both after the commit, so each stream gets one write.
       const [changes, fresh] = await Promise.all([changesInRange(this.o.db, message.from, message.to, here), counts(this.o.db, here)])
       this.send(changes, fresh)
       return
     }
     // Too many users to name: the log says who changed. Counts go to those users only, not
     // to every stream here (with thousands open, that was a count query and a write per stream).
-    const changes = (await changesInRange(this.o.db, message.from, message.to)).filter((c) => this.streams.has(c.userId))
+    // Still filtered by the users here: a retention delete can span a million rows.
+    const changes = (await changesInRange(this.o.db, message.from, message.to, [...this.streams.keys()])).filter((c) => this.streams.has(c.userId))
     const touched = [...new Set(changes.map((c) => c.userId))]
     if (touched.length === 0) return
     this.send(changes, await counts(this.o.db, touched))
