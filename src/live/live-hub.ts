@@ -3,13 +3,15 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Database } from '../db/schema.js'
 import type { Metrics } from '../metrics.js'
 import { type Counts, counts } from '../notifications/notification-store.js'
-import { type Change, type LiveFrame, changesInRange, headSeq, replaySince } from './change-log.js'
+import { type Change, type LiveFrame, type Replay, changesInRange, headSeq, replaySince } from './change-log.js'
 import type { ChannelMessage, NotificationListener } from './notification-channel.js'
 import type { SseStream } from './sse-stream.js'
 
 // Heartbeats written between two turns of the event loop: a write is a system call, and
 // 10,000 in one go held everything else (ingest, live frames) for a few hundred ms.
 const HEARTBEAT_SLICE = 250
+// Replays read at once after the listener reconnects: most of the pool, not all of it.
+const CATCH_UP_CONCURRENCY = 4
 
 export interface LiveHubOptions {
   db: Kysely<Database>
@@ -168,13 +170,23 @@ export class LiveHub {
     const users = [...this.streams.keys()]
     if (users.length === 0) return
     const head = await headSeq(this.o.db)
+    // A few users' replays at a time (live messages wait behind this): one after another,
+    // thousands of streams held the live feed for as many round trips.
+    const replays: Replay[] = new Array(users.length)
+    let next = 0
+    const replayNext = async () => {
+      for (let i = next++; i < users.length; i = next++) {
+        const since = Math.min(...[...(this.streams.get(users[i]!) ?? [])].map((s) => s.position))
+        replays[i] = await replaySince(this.o.db, users[i]!, since, head)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(CATCH_UP_CONCURRENCY, users.length) }, replayNext))
     const missed: Change[] = []
-    for (const userId of users) {
-      const since = Math.min(...[...(this.streams.get(userId) ?? [])].map((s) => s.position))
-      const replay = await replaySince(this.o.db, userId, since, head)
+    users.forEach((userId, i) => {
+      const replay = replays[i]!
       if (replay.complete) missed.push(...replay.changes)
       else for (const stream of this.streams.get(userId) ?? []) stream.deliver({ id: head, event: 'reset', data: { reason: replay.reason } })
-    }
+    })
     // Streams skip what they have sent already (and what predates them).
     await this.deliver(missed, users)
   }
