@@ -94,12 +94,20 @@ export interface ServiceProcess {
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb: () => number
   rssMb: () => number
+  /** CPU time (user + system) the service has used so far, in seconds. */
+  cpuSeconds: () => number
   stop: () => Promise<void>
 }
 
 function procStatus(pid: number, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return match ? Number(match[1]) / 1024 : Number.NaN
+}
+
+// utime and stime, in clock ticks (100 a second on Linux), after the parenthesised command name.
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /** Starts the built service (`dist/`) as production would, with the given environment. */
@@ -120,6 +128,7 @@ export function startBuiltService(env: Record<string, string>): ServiceProcess {
     output: () => output,
     peakRssMb: () => procStatus(child.pid!, 'VmHWM'),
     rssMb: () => procStatus(child.pid!, 'VmRSS'),
+    cpuSeconds: () => cpuSeconds(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()

@@ -19,6 +19,11 @@ export interface Config {
   env: 'production' | 'development' | 'test'
   port: number
   host: string
+  /**
+   * Connections the kernel queues before the server accepts them. Thousands of streams
+   * (re)connecting at once overflow a short queue, and a dropped SYN is retried only after 1 s, 3 s, 7 s.
+   */
+  listenBacklog: number
   /** `undefined` means the embedded PostgreSQL in `dataDir`. */
   databaseUrl: string | undefined
   dataDir: string
@@ -464,6 +469,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: nodeEnv as Config['env'],
     port,
     host,
+    listenBacklog: check(() => integer(env, 'HTTP_LISTEN_BACKLOG', 4096, 1, 65_535), 4096),
     databaseUrl,
     dataDir,
     amqpUrl,

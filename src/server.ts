@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     await app.close()
   })
 
-  await app.listen({ port: config.port, host: config.host })
+  await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog })
 }
 
 main().catch((err: unknown) => {

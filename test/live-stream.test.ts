@@ -42,6 +42,33 @@ t.test('a notification committed on instance A arrives on a stream held by insta
   t.same(stream.events('notification').map((n) => (n as { title: string }).title), ['Booking confirmed: Live one'], "another user's notification never reaches this stream")
 })
 
+t.test('a statement too large to name its users reaches the streams it concerns, and only those', async (t) => {
+  const open = async (user: string) => {
+    const stream = await SseClient.open(streamUrl, { authorization: `Bearer ${token(b.app, user)}` })
+    t.teardown(() => stream.close())
+    await stream.next((f) => f.event === 'unread-count')
+    return stream
+  }
+  const concerned = await open('wide-7')
+  const bystander = await open('wide-bystander')
+  // One INSERT for 1,000 users: their names do not fit in a NOTIFY, so B reads them from the log.
+  await sql`INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id)
+    SELECT 'wide-' || i, 'welcome', 'Wide ' || i, 'b', '{}', '/test', 'wide-' || i FROM generate_series(1, 1000) i`.execute(a.app.db)
+  const frame = await concerned.next((f) => f.event === 'notification')
+  t.match(JSON.parse(frame.data!), { title: 'Wide 7' }, "the concerned stream gets its user's notification")
+  await concerned.next((f) => f.event === 'unread-count' && JSON.parse(f.data!).count === 1, { from: concerned.frames.indexOf(frame) + 1 })
+  // A later change of the bystander's own: frames on one stream arrive in order, so anything
+  // the wide statement sent the bystander has arrived before it.
+  await sql`INSERT INTO notifications (user_id, type, title, body, data, event_source, event_id)
+    VALUES ('wide-bystander', 'welcome', 'Own', 'b', '{}', '/test', 'wide-bystander')`.execute(a.app.db)
+  await bystander.next((f) => f.event === 'unread-count' && JSON.parse(f.data!).count === 1)
+  t.same(
+    bystander.frames.filter((f) => f.event !== undefined).map((f) => [f.event, JSON.parse(f.data!).count ?? JSON.parse(f.data!).title]),
+    [['unread-count', 0], ['notification', 'Own'], ['unread-count', 1]],
+    'a stream whose user the wide statement did not touch got nothing from it',
+  )
+})
+
 t.test('heartbeats keep the stream alive', async (t) => {
   const stream = await SseClient.open(streamUrl, { authorization: `Bearer ${token(b.app, 'quiet-user')}` })
   t.teardown(() => stream.close())

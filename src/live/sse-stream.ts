@@ -112,6 +112,20 @@ export class SseStream {
     this.deliver(countFrame(this.at.seq, counts))
   }
 
+  /**
+   * Frames then a count in one write: a socket write is a system call, and with thousands
+   * of streams one per frame is most of what a change costs.
+   */
+  deliverBatch(frames: LiveFrame[], counts: Counts): void {
+    if (this.closed) return
+    this.batch = []
+    this.batchBytes = 0
+    for (const frame of frames) this.deliver(frame)
+    this.deliverCounts(counts)
+    this.flush()
+    this.batch = undefined
+  }
+
   heartbeat(): void {
     if (!this.started || this.closed) return
     // Still this much unsent a heartbeat later: the client is not reading. A burst (a long
