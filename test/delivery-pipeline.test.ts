@@ -106,3 +106,29 @@ t.test('shutdown while sent marks cannot be written: logged, counted, and the em
   const row = await db.selectFrom('deliveries').select(['status']).executeTakeFirstOrThrow()
   t.equal(row.status, 'pending', 'still pending: it is sent again (same Message-ID) by the next instance')
 })
+
+t.test('an idle channel finds deliveries another instance wrote without waking it; their sent marks are written in groups', async (t) => {
+  const smtp = new SmtpSink()
+  await smtp.start()
+  t.teardown(() => smtp.stop())
+  const url = await createTestDatabase(t)
+  const { app } = await build(t, { DATABASE_URL: url, SMTP_URL: smtp.url })
+  // Another instance's writes: a connection of its own, and no wake() for this one.
+  const { db: other } = connectDatabase(url, { max: 1 })
+  t.teardown(() => other.destroy())
+  // Polls that found nothing: the channel is idle when the deliveries arrive.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const addresses = Array.from({ length: 40 }, (_, i) => `idle-${i}@example.com`)
+  await insertDeliveries(
+    other,
+    addresses.map((destination, i) => ({ channel: 'email', userId: `u-${i}`, destination, notificationType: 'welcome', template: 'welcome', locale: 'en', payload: { recipient: { name: `User ${i}`, email: destination } }, eventSource: '/test', eventId: `idle-${i}` })),
+  )
+  const rows = await waitFor(async () => {
+    const r = await app.db.selectFrom('deliveries').select(['status', 'sent_at']).where('channel', '=', 'email').execute()
+    return r.length === addresses.length && r.every((d) => d.status === 'sent') && r
+  }, { what: 'every delivery sent', timeout: 30_000 })
+  t.same(addresses.map((a) => smtp.to(a).length), addresses.map(() => 1), 'each arrived once')
+  // One UPDATE marks a group, and its rows share the statement's time.
+  const marks = new Set(rows.map((r) => r.sent_at?.toISOString()))
+  t.ok(marks.size < rows.length, `${rows.length} sent marks written by ${marks.size} statements`)
+})

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js'
 import { type Metrics, countDelivery, observeSend } from '../metrics.js'
 import { type RetryPolicy, nextRetryDelayMs } from './backoff.js'
 import type { Channel, DeliveryJob, SendOutcome } from './channel.js'
-import { type ClaimRef, type ClaimedDelivery, claimDueDeliveries, markFinal, markSent, scheduleRetry } from './delivery-store.js'
+import { type ClaimRef, type ClaimedDelivery, claimDueDeliveries, hasDueDeliveries, markFinal, markSent, scheduleRetry } from './delivery-store.js'
 import { OutageBreaker } from './outage-breaker.js'
 
 export interface DispatchSettings extends RetryPolicy {
@@ -38,6 +38,12 @@ export interface ChannelDispatcherOptions {
 
 /** However long a burst lasts, one window of deliveries goes out at least this often. */
 const MAX_INGEST_DEFER_MS = 5_000
+
+/**
+ * How long an accepted delivery may wait for its sent mark: marks are written in groups,
+ * because each UPDATE fires the table's statement triggers and a commit whatever its size.
+ */
+const MARK_LINGER_MS = 50
 
 function describeError(err: unknown): string {
   return ((err as Error)?.message ?? String(err)).slice(0, 1000)
@@ -76,6 +82,8 @@ export class ChannelDispatcher {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   private woken = false
+  /** The last claim found nothing and nobody has said there is more since: look before claiming. */
+  private idle = false
   /** Accepted by the server, not yet marked sent: recorded before anything else. */
   private unrecorded: ClaimRef[] = []
   /** Ids among `unrecorded` whose mark already failed once (counted once in the metric). */
@@ -84,6 +92,7 @@ export class ChannelDispatcher {
   private sending = 0
   private readonly waitingForSlot: (() => void)[] = []
   private recording: Promise<void> | undefined
+  private markTimer: NodeJS.Timeout | undefined
   private readonly breaker: OutageBreaker
   /** Aborted when this instance loses its liveness lock: what it claimed is no longer its to send. */
   private fence = new AbortController()
@@ -106,6 +115,7 @@ export class ChannelDispatcher {
   /** Asks for an early look at the queue, e.g. right after new deliveries were committed. */
   wake(): void {
     this.woken = true
+    this.idle = false
     this.wakeUp?.()
   }
 
@@ -153,7 +163,7 @@ export class ChannelDispatcher {
         let drained = false
         if (hold <= 0 && room >= window / 2 && holder) {
           await this.recordSent()
-          const batch = await claimDueDeliveries(this.o.db, this.o.channel.name, room, this.o.settings.leaseMs, holder, this.o.clock?.())
+          const batch = await this.claim(room, holder)
           drained = batch.length < room
           const signal = this.fence.signal
           for (const row of batch) {
@@ -180,6 +190,15 @@ export class ChannelDispatcher {
       this.o.metrics.deliveriesSentMarkLost.inc({ channel: this.name, reason: 'shutdown' }, left)
       this.o.log.error({ err, channel: this.name, deliveries: left }, 'deliveries sent but not recorded: could not write their sent marks at shutdown; they will be sent again')
     })
+  }
+
+  /** Claims up to `limit`; an idle channel polls with a read first, so its empty polls cost no UPDATE. */
+  private async claim(limit: number, holder: string): Promise<ClaimedDelivery[]> {
+    const { db, channel, settings, clock } = this.o
+    if (this.idle && !(await hasDueDeliveries(db, channel.name, clock?.()))) return []
+    const batch = await claimDueDeliveries(db, channel.name, limit, settings.leaseMs, holder, clock?.())
+    this.idle = batch.length === 0
+    return batch
   }
 
   /** How long to leave the CPU to a burst of ingest; 0 to claim now. */
@@ -305,13 +324,15 @@ export class ChannelDispatcher {
   }
 
   /**
-   * Marks accepted deliveries sent as they are accepted, in groups (whatever was accepted
-   * while the previous UPDATE ran), not once per batch: a crash then re-sends only those of
-   * the last few milliseconds. Throws when the database is unreachable; the claims stay
-   * queued for the next round.
+   * Marks accepted deliveries sent in groups: half a window's worth, or whatever was
+   * accepted in MARK_LINGER_MS, or everything before the next claim. A crash then re-sends
+   * only those of the last few tens of milliseconds. Throws when the database is
+   * unreachable; the claims stay queued for the next round.
    */
   private async recordSent(): Promise<void> {
     while (this.recording) await this.recording
+    clearTimeout(this.markTimer)
+    this.markTimer = undefined
     if (this.unrecorded.length === 0) return
     const claims = this.unrecorded
     this.unrecorded = []
@@ -338,7 +359,17 @@ export class ChannelDispatcher {
 
   private noteSent(claim: ClaimRef): void {
     this.unrecorded.push(claim)
-    this.startRecording()
+    this.scheduleMarks()
+  }
+
+  /** Writes the marks now when a group is full, else within MARK_LINGER_MS. */
+  private scheduleMarks(): void {
+    if (this.unrecorded.length === 0) return
+    if (this.unrecorded.length >= this.o.settings.batchSize / 2) return this.startRecording()
+    this.markTimer ??= setTimeout(() => {
+      this.markTimer = undefined
+      this.startRecording()
+    }, MARK_LINGER_MS)
   }
 
   private startRecording(): void {
@@ -346,7 +377,7 @@ export class ChannelDispatcher {
     this.recording = this.recordSent().then(
       () => {
         this.recording = undefined
-        this.startRecording()
+        this.scheduleMarks()
       },
       // The database is unreachable: the run loop's recordSent retries and reports it.
       () => {

@@ -54,6 +54,19 @@ export async function insertDeliveries(trx: Transaction<Database> | Kysely<Datab
     FROM json_to_recordset(${json}::json) AS r(channel text, user_id text, destination text, notification_type text, notification_id uuid, template text, locale text, payload jsonb, event_source text, event_id text, not_before timestamptz, deferral_reason text)`.execute(trx)
 }
 
+// The database's clock, unless the app runs on a clock of its own (tests move it forward).
+const dueClock = (now?: Date) => (now ? sql`${now.toISOString()}::timestamptz` : sql`now()`)
+const isDue = (channel: ChannelName, clock: ReturnType<typeof dueClock>) => sql`channel = ${channel} AND status = 'pending' AND next_attempt_at <= ${clock}`
+
+/**
+ * Whether a claim would find anything: a read, where an empty claim is an UPDATE that
+ * still runs the table's statement triggers. Locked rows count as due.
+ */
+export async function hasDueDeliveries(db: Kysely<Database>, channel: ChannelName, now?: Date): Promise<boolean> {
+  const { rows } = await sql<{ due: boolean }>`SELECT EXISTS (SELECT 1 FROM deliveries WHERE ${isDue(channel, dueClock(now))}) AS due`.execute(db)
+  return rows[0]?.due ?? false
+}
+
 /**
  * Takes up to `limit` due deliveries of one channel for this instance. `SKIP LOCKED` lets
  * replicas claim side by side. Each claim names its holder and gets a fresh token; the
@@ -61,8 +74,7 @@ export async function insertDeliveries(trx: Transaction<Database> | Kysely<Datab
  * never finishes. A dead holder's claims are released before this (releaseOrphanedClaims).
  */
 export async function claimDueDeliveries(db: Kysely<Database>, channel: ChannelName, limit: number, stuckAfterMs: number, instanceId: string, now?: Date): Promise<ClaimedDelivery[]> {
-  // The database's clock, unless the app runs on a clock of its own (tests move it forward).
-  const clock = now ? sql`${now.toISOString()}::timestamptz` : sql`now()`
+  const clock = dueClock(now)
   const { rows } = await sql<ClaimedDelivery>`
     UPDATE deliveries d
     SET attempts = d.attempts + 1,
@@ -73,7 +85,7 @@ export async function claimDueDeliveries(db: Kysely<Database>, channel: ChannelN
         updated_at = now()
     FROM (
       SELECT id FROM deliveries
-      WHERE channel = ${channel} AND status = 'pending' AND next_attempt_at <= ${clock}
+      WHERE ${isDue(channel, clock)}
       ORDER BY next_attempt_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED

@@ -11,8 +11,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
  * signature made for one purpose can never be replayed as the other.
  */
 function openKey(secret: string): Buffer {
-  return createHmac('sha256', secret).update('notification-open').digest()
+  let key = openKeys.get(secret)
+  if (!key) openKeys.set(secret, (key = createHmac('sha256', secret).update('notification-open').digest()))
+  return key
 }
+// Derived once per secret, not once per email (one secret in production; tests use a few).
+const openKeys = new Map<string, Buffer>()
 
 export function signNotificationOpen(notificationId: string, secret: string): string {
   return createHmac('sha256', openKey(secret)).update(notificationId).digest('base64url')
