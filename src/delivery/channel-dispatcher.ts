@@ -30,14 +30,11 @@ export interface ChannelDispatcherOptions {
   holder: Holder
   metrics: Metrics
   log: Logger
-  /** While events are being ingested in a burst: no new claims before this time (ms since epoch). */
-  ingestBurstUntil?: () => number
+  /** While events are being ingested in a burst: how long to claim nothing new (see IngestPriority). */
+  ingestHoldMs?: () => number
   /** What is due and what has expired are judged by this clock when given (tests move it); else the database's and the system's. */
   clock?: () => Date
 }
-
-/** However long a burst lasts, one window of deliveries goes out at least this often. */
-const MAX_INGEST_DEFER_MS = 5_000
 
 /**
  * How long an accepted delivery may wait for its sent mark: marks are written in groups,
@@ -98,7 +95,6 @@ export class ChannelDispatcher {
   private fence = new AbortController()
   private readonly name: string
   private readonly server: string
-  private deferringSince: number | undefined
 
   constructor(private readonly o: ChannelDispatcherOptions) {
     this.name = o.channel.name
@@ -157,7 +153,7 @@ export class ChannelDispatcher {
     let failures = 0
     while (this.running) {
       try {
-        const hold = Math.max(this.breaker.holdMs(), this.ingestHoldMs())
+        const hold = Math.max(this.breaker.holdMs(), this.o.ingestHoldMs?.() ?? 0)
         const room = window - inFlight.size
         const holder = this.o.holder.id
         let drained = false
@@ -199,20 +195,6 @@ export class ChannelDispatcher {
     const batch = await claimDueDeliveries(db, channel.name, limit, settings.leaseMs, holder, clock?.())
     this.idle = batch.length === 0
     return batch
-  }
-
-  /** How long to leave the CPU to a burst of ingest; 0 to claim now. */
-  private ingestHoldMs(now = Date.now()): number {
-    const left = (this.o.ingestBurstUntil?.() ?? 0) - now
-    if (left <= 0) {
-      this.deferringSince = undefined
-      return 0
-    }
-    this.deferringSince ??= now
-    if (now - this.deferringSince < MAX_INGEST_DEFER_MS) return left
-    // An endless burst: one window now, so deliveries are late, never starved.
-    this.deferringSince = now
-    return 0
   }
 
   /** Sends one delivery and records its outcome. */

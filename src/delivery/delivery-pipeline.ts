@@ -5,12 +5,9 @@ import type { ChannelName } from '../domain/delivery-channels.js'
 import type { Metrics } from '../metrics.js'
 import type { Channel } from './channel.js'
 import { ChannelDispatcher, type DispatchSettings } from './channel-dispatcher.js'
+import { IngestPriority } from './ingest-priority.js'
 import { InstanceLiveness, forgetGoneInstances, releaseOrphanedClaims } from './instance-liveness.js'
 
-/** A committed batch at least this large means events are queueing up: a burst. */
-const BURST_BATCH_EVENTS = 20
-/** How long after a burst's last large batch deliveries keep waiting. */
-const BURST_QUIET_MS = 250
 
 export interface DeliveryPipelineOptions {
   db: Kysely<Database>
@@ -34,8 +31,8 @@ export class DeliveryPipeline {
   private sweep: NodeJS.Timeout | undefined
   private sweeping: Promise<void> | undefined
   private started = false
-  /** Until then, dispatchers leave the CPU to ingest (see afterIngest). */
-  private burstUntil = 0
+  /** Shared by every channel's dispatcher (see afterIngest). */
+  private readonly ingestPriority = new IngestPriority()
 
   constructor(private readonly o: DeliveryPipelineOptions) {
     this.liveness = new InstanceLiveness({
@@ -49,7 +46,7 @@ export class DeliveryPipeline {
     for (const channel of o.channels) {
       this.dispatchers.set(
         channel.name,
-        new ChannelDispatcher({ channel, db: o.db, settings: o.settings, holder: this.liveness, metrics: o.metrics, log: o.log, ingestBurstUntil: () => this.burstUntil, clock: o.clock }),
+        new ChannelDispatcher({ channel, db: o.db, settings: o.settings, holder: this.liveness, metrics: o.metrics, log: o.log, ingestHoldMs: () => this.ingestPriority.holdMs(), clock: o.clock }),
       )
     }
   }
@@ -88,14 +85,9 @@ export class DeliveryPipeline {
     return this.sweeping
   }
 
-  /**
-   * Ingest first, deliveries right after: while the consumer commits large batches (a
-   * burst, events waiting in the queue) the dispatchers claim nothing new, so rendering
-   * and SMTP do not take the CPU from ingest; they start when the burst is over. A steady
-   * trickle (small batches) is delivered at once.
-   */
+  /** Ingest first, deliveries right after (see IngestPriority); a trickle wakes the dispatchers at once. */
   afterIngest(batchEvents: number): void {
-    if (batchEvents >= BURST_BATCH_EVENTS) this.burstUntil = Date.now() + BURST_QUIET_MS
+    this.ingestPriority.afterIngest(batchEvents)
     this.wake()
   }
 
