@@ -48,13 +48,14 @@ export async function pushSubscriptionIds(trx: Transaction<Database>, userIds: s
 const pushSubscriptionRowsOf = (trx: Transaction<Database>, userIds: readonly string[]) =>
   trx
     .selectFrom('push_subscriptions')
-    .select(['id', 'user_id'])
+    .select(['id', 'user_id', 'created_at'])
     .where('user_id', '=', sql<string>`ANY(${[...new Set(userIds)]}::text[])`)
-    .orderBy('created_at')
 
-function pushSubscriptionIdsFrom(rows: readonly { id: string; user_id: string }[]): PushSubscriptionIds {
+/** Each user's subscriptions, oldest first: sorted here, as rows read through JSON (readTogether) keep no order. */
+function pushSubscriptionIdsFrom(rows: readonly { id: string; user_id: string; created_at: Date | string }[]): PushSubscriptionIds {
   const byUser = new Map<string, string[]>()
-  for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row.id])
+  const oldestFirst = [...rows].sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime() || (a.id < b.id ? -1 : 1))
+  for (const row of oldestFirst) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row.id])
   return byUser
 }
 
