@@ -103,5 +103,5 @@ t.test('a receipt that overtakes the sent mark waits for it, then moves the deli
   await new Promise((r) => setTimeout(r, 300))
   // The sent mark, as the dispatcher writes it a moment later.
   await app.db.updateTable('deliveries').set({ status: 'sent', sent_at: new Date() }).where('id', '=', row.id).execute()
-  await waitFor(async () => (await status(row.id)).status === 'delivered', { what: 'delivered once the sent mark is there', timeout: 5_000 })
+  await waitFor(async () => (await status(row.id)).status === 'delivered', { what: 'delivered once the sent mark is there', timeout: 15_000 })
 })

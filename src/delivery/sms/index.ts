@@ -24,8 +24,8 @@ const PERMANENT = new Set(
   ),
 )
 
-/** How many 100 ms rounds a receipt waits for its delivery's sent mark. */
-const RECEIPT_WAIT_ROUNDS = 50
+/** How long a receipt waits for its delivery's sent mark (the dispatcher writes marks in groups, and later when the database was briefly away). */
+const RECEIPT_WAIT_MS = 30_000
 
 /** The UDH reference of a delivery: the same on every retry, so a handset can join parts across them. */
 const concatReference = (deliveryId: string) => Number.parseInt(deliveryId.slice(0, 2), 16) || 0
@@ -55,9 +55,16 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
     (async (deliveryId: string, status: 'delivered' | 'failed', stat: string) => {
       const reason = `the SMSC reported it undelivered (receipt stat:${stat})`
       // The receipt can overtake the sent mark, which the dispatcher writes a moment after the
-      // SMSC accepted the last part: wait for it rather than lose the receipt's news.
-      for (let i = 0; i < RECEIPT_WAIT_ROUNDS; i++) {
-        if ((await settleFromReceipt(db, deliveryId, status, reason)) !== 'pending') return
+      // SMSC accepted the last part: wait for it rather than lose the receipt's news. A failed
+      // attempt is tried again like a missing mark: the receipt itself is already stored.
+      const deadline = Date.now() + RECEIPT_WAIT_MS
+      for (;;) {
+        try {
+          if ((await settleFromReceipt(db, deliveryId, status, reason)) !== 'pending') return
+        } catch (err) {
+          log.warn({ err, deliveryId }, 'could not move an SMS delivery on from its receipt; trying again')
+        }
+        if (Date.now() > deadline) break
         await new Promise((r) => setTimeout(r, 100))
       }
       log.warn({ deliveryId, stat }, 'SMS receipt for a delivery that stayed pending; its status is left as it is (sms_messages keeps the receipt)')
@@ -82,7 +89,8 @@ export function createSmsChannel(deps: SmsChannelDeps): Channel {
         return
       }
       const status = await smsDeliveryStatus(db, deliveryId)
-      if (status === 'delivered' || status === 'failed') await onDeliveryReceipt(deliveryId, status, receipt.stat)
+      // The receipt is stored: answer the SMSC now, and let the delivery wait for its sent mark apart.
+      if (status === 'delivered' || status === 'failed') void onDeliveryReceipt(deliveryId, status, receipt.stat).catch((err: unknown) => log.error({ err, deliveryId }, 'could not move an SMS delivery on from its receipt'))
     },
   })
 
