@@ -45,7 +45,7 @@ async function load(url: string, path: string, withToken: boolean, o: { amount?:
     ...(o.amount ? { amount: o.amount } : { duration }),
     requests: [{ method: 'GET', path, setupRequest: (request) => (withToken ? { ...request, headers: { ...request.headers, authorization: token() } } : request) }],
   })
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify({ timeouts: result.timeouts, resets: result.resets })})`)
   return { rps: result.requests.average, p99: result.latency.p99, p50: result.latency.p50 }
 }
 
@@ -90,7 +90,9 @@ await load(serviceUrl, '/health/live', false, { amount: 2_000 }) // JIT warm-up 
 const coldBaseline = await load(helloUrl, '/hello', false, { amount: USERS })
 const coldBefore = await cacheLookups()
 nextUser = 0
-const coldList = await load(serviceUrl, '/v1/notifications?limit=20', true, { amount: USERS, token: distinctToken })
+const coldList = await load(serviceUrl, '/v1/notifications?limit=20', true, { amount: USERS, token: distinctToken }).catch((err: Error) => {
+  throw new Error(`${err.message}; the service ${coldSvc.child.exitCode === null ? 'still runs' : `exited (${coldSvc.child.exitCode})`}: ${coldSvc.output().slice(-2000)}`)
+})
 const coldAfterList = await cacheLookups()
 // A list also caches the user's count: the count run gets a fresh process of its own.
 await coldSvc.stop()

@@ -12,6 +12,8 @@ export interface ReadCacheOptions {
   maxCounts?: number
   /** Users whose first pages are kept (a page is a few KB, a count a few bytes). */
   maxPageUsers?: number
+  /** Characters of page JSON kept in all: the bound that holds whatever a page weighs. */
+  maxPageChars?: number
   /** A safety net for a connection that died without saying so; changes invalidate at once. */
   ttlMs?: number
 }
@@ -31,15 +33,20 @@ type Query = Omit<ListQuery, 'cursor'>
  */
 export class ReadCache {
   private readonly countsByUser = new Map<string, { counts: Counts; at: number }>()
-  private readonly pages = new Map<string, { byQuery: Map<string, string>; at: number }>()
+  private readonly pages = new Map<string, PageEntry>()
+  private pageChars = 0
   private epoch = 0
   private readonly maxCounts: number
   private readonly maxPageUsers: number
+  private readonly maxPageChars: number
   private readonly ttlMs: number
 
   constructor(private readonly o: ReadCacheOptions) {
     this.maxCounts = o.maxCounts ?? 100_000
     this.maxPageUsers = o.maxPageUsers ?? 5_000
+    // 5,000 users' pages of 20 notifications came to about 70 MB, and a service on the
+    // 128 MB heap of `npm start` ran out of memory when traffic was spread over 10,000 users.
+    this.maxPageChars = o.maxPageChars ?? 24 * 1024 * 1024
     this.ttlMs = o.ttlMs ?? 300_000
     // A message too large to name its users may concern anyone.
     o.listener.on('message', (message: ChannelMessage) => (message.users ? this.invalidate(message.users) : this.clear()))
@@ -61,8 +68,8 @@ export class ReadCache {
   }
 
   /** How many users' counts and pages are held (tests: the bounds hold). */
-  get sizes(): { counts: number; pages: number } {
-    return { counts: this.countsByUser.size, pages: this.pages.size }
+  get sizes(): { counts: number; pages: number; pageChars: number } {
+    return { counts: this.countsByUser.size, pages: this.pages.size, pageChars: this.pageChars }
   }
 
   /**
@@ -79,11 +86,12 @@ export class ReadCache {
         return JSON.stringify({ ...page, unreadCount: c.unread, unseenCount: c.unseen })
       },
       (json) => {
-        const entry = this.pages.get(userId) ?? { byQuery: new Map<string, string>(), at: Date.now() }
+        const entry = this.pages.get(userId)
+        const byQuery = new Map(entry?.byQuery)
         // A handful of shapes per user (the bell, the dropdown, a filter); past that, the oldest goes.
-        if (entry.byQuery.size >= 4) entry.byQuery.delete(entry.byQuery.keys().next().value!)
-        entry.byQuery.set(key, json)
-        remember(this.pages, userId, entry, this.maxPageUsers)
+        if (byQuery.size >= 4 && !byQuery.has(key)) byQuery.delete(byQuery.keys().next().value!)
+        byQuery.set(key, json)
+        this.keepPages(userId, { byQuery, at: entry?.at ?? Date.now(), chars: 0 })
       },
     )
   }
@@ -92,7 +100,7 @@ export class ReadCache {
     this.epoch++
     for (const userId of userIds) {
       this.countsByUser.delete(userId)
-      this.pages.delete(userId)
+      this.dropPages(userId)
     }
   }
 
@@ -100,6 +108,24 @@ export class ReadCache {
     this.epoch++
     this.countsByUser.clear()
     this.pages.clear()
+    this.pageChars = 0
+  }
+
+  /** Keeps a user's pages as the newest; the oldest users' go while either bound is passed. */
+  private keepPages(userId: string, entry: PageEntry): void {
+    this.dropPages(userId)
+    for (const json of entry.byQuery.values()) entry.chars += json.length
+    if (entry.chars > this.maxPageChars) return
+    while (this.pages.size > 0 && (this.pages.size >= this.maxPageUsers || this.pageChars + entry.chars > this.maxPageChars)) this.dropPages(this.pages.keys().next().value!)
+    this.pages.set(userId, entry)
+    this.pageChars += entry.chars
+  }
+
+  private dropPages(userId: string): void {
+    const entry = this.pages.get(userId)
+    if (!entry) return
+    this.pageChars -= entry.chars
+    this.pages.delete(userId)
   }
 
   private fresh<T extends { at: number }>(entry: T | undefined): T | undefined {
@@ -121,6 +147,13 @@ export class ReadCache {
     if (live && this.o.listener.connected && epoch === this.epoch) store(value)
     return value
   }
+}
+
+interface PageEntry {
+  byQuery: Map<string, string>
+  at: number
+  /** The JSON's length, summed: what the pages bound counts. */
+  chars: number
 }
 
 /** Sets a key as the newest; past the bound, the oldest entry (first in a Map's order) goes. */
