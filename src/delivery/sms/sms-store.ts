@@ -66,5 +66,6 @@ export async function settleFromReceipt(db: Kysely<Database>, deliveryId: string
     .executeTakeFirst()
   if (moved) return 'settled'
   const row = await db.selectFrom('deliveries').select('status').where('id', '=', deliveryId).executeTakeFirst()
-  return row?.status === 'pending' ? 'pending' : 'other'
+  // 'sent' here: the mark was written between the UPDATE above and this read; the next try moves it.
+  return row?.status === 'pending' || row?.status === 'sent' ? 'pending' : 'other'
 }
