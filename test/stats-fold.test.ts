@@ -144,7 +144,8 @@ t.test('a fold killed midway loses and doubles nothing; the failure is logged an
   const pid = await waitFor(
     async () =>
       (await locker.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM stats_deltas%'`)).rows[0]?.pid,
-    { what: 'a fold waiting on the held row' },
+    // Generous: on a loaded runner a fold on a 20 ms timer once took longer than 15 s to get there.
+    { what: 'a fold waiting on the held row', timeout: 60_000 },
   )
   const { rows: killed } = await locker.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid])
   t.equal(killed[0]?.ok, true, 'the folding session was terminated')
