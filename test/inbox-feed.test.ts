@@ -151,3 +151,30 @@ t.test('a list keeps the newer answer when two loads overlap', async (t) => {
   await Promise.all([first, second])
   t.same(list.items.map((i) => i.id), ['new'], 'the stale answer is dropped')
 })
+
+t.test('a reset refetches as many as a scrolled list shows, not one page (the bell keeps one page)', async (t) => {
+  const asked: number[] = []
+  const all = Array.from({ length: 25 }, (_, i) => ({ id: `n${String(25 - i).padStart(2, '0')}`, createdAt: new Date(Date.UTC(2026, 10, 26, 10, 0, 25 - i)).toISOString(), readAt: null, type: 'booking_confirmed', title: `t${25 - i}` }))
+  const api = {
+    list: async (q: { limit: number; cursor: string | null }) => {
+      asked.push(q.limit)
+      const start = q.cursor ? all.findIndex((n) => n.id === q.cursor) + 1 : 0
+      const items = all.slice(start, start + q.limit)
+      return { items, nextCursor: start + q.limit < all.length ? items.at(-1)!.id : null, unreadCount: all.length }
+    },
+  }
+  const page = new NotificationList(api, {}, 20, () => undefined)
+  await page.reload()
+  await page.loadMore()
+  t.equal(page.items.length, 25, 'scrolled to the end')
+  page.apply({ type: 'reset' })
+  await new Promise((r) => setTimeout(r, 20))
+  t.equal(page.items.length, 25, 'still all 25 after a reset')
+  t.same(asked, [20, 20, 25], 'refetched at the depth shown')
+
+  const bell = new NotificationList(api, {}, 10, () => undefined, true)
+  await bell.reload()
+  bell.apply({ type: 'reset' })
+  await new Promise((r) => setTimeout(r, 20))
+  t.equal(bell.items.length, 10, 'the bell refetches its one page')
+})

@@ -34,21 +34,22 @@ export class NotificationList {
     private readonly keepOnePage = false,
   ) {}
 
-  async reload(): Promise<void> {
+  /** `keepDepth`: refetch as many as are shown (up to the API's 100), so a late reset does not fold a scrolled list back to one page. */
+  async reload(keepDepth = false): Promise<void> {
     const generation = ++this.generation
-    await this.fetch(generation, null)
+    await this.fetch(generation, null, keepDepth ? Math.min(100, Math.max(this.pageSize, this.items.length)) : this.pageSize)
   }
 
   async loadMore(): Promise<void> {
     if (!this.nextCursor || this.loading) return
-    await this.fetch(this.generation, this.nextCursor)
+    await this.fetch(this.generation, this.nextCursor, this.pageSize)
   }
 
-  private async fetch(generation: number, cursor: string | null): Promise<void> {
+  private async fetch(generation: number, cursor: string | null, limit: number): Promise<void> {
     this.loading = true
     this.changed()
     try {
-      const page = await this.api.list({ ...this.filter, limit: this.pageSize, cursor })
+      const page = await this.api.list({ ...this.filter, limit, cursor })
       // A reload started meanwhile (a new filter, a reset) wins over this older answer.
       if (generation !== this.generation) return
       const known = new Set(cursor ? this.items.map((n) => n.id) : [])
@@ -90,7 +91,7 @@ export class NotificationList {
         if (this.keepOnePage && this.nextCursor) void this.reload()
         break
       case 'reset':
-        void this.reload()
+        void this.reload(!this.keepOnePage)
         return false
       default:
         return false
