@@ -18,7 +18,7 @@ import { PushService } from '../test/helpers/push-service.js'
 import { TestSmsc } from '../test/helpers/smsc.js'
 import { WebhookReceiver } from '../test/helpers/webhook-receiver.js'
 import { countProcessedEvents, freshDatabase, handWrittenDrain } from './hand-written-drain.js'
-import { AMQP_URL, type Row, bookingEvent, deleteBrokerNames, fillQueue, report, sleep, startBuiltService, uniqueName, waitUntil } from './lib.js'
+import { AMQP_URL, type Row, bookingEvent, deleteBrokerNames, fillQueue, report, sleep, startBuiltService, uniqueName, waitForCount, waitUntil } from './lib.js'
 import { startCountingSink } from './smtp-counter.js'
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '30000' }, 'timeout-s': { type: 'string' } } })
@@ -108,12 +108,7 @@ async function burst() {
     console.log(`${Math.round(seconds())} s: ingested ${ingested}/${total}; ${CHANNELS.map((c) => `${c} ${counts[c]}/${expected[c]}`).join(', ')}`)
   }
 
-  await waitUntil(async () => {
-    alive()
-    const ingested = await countProcessedEvents(db.pool)
-    progress(ingested)
-    return ingested >= total
-  }, timeoutMs, 'the service to commit every event')
+  await waitForCount(() => (alive(), countProcessedEvents(db.pool)), total, timeoutMs, 'the service to commit every event', progress)
   const ingestSeconds = seconds()
   const atIngest = at.counts()
   const notifications = Number((await db.pool.query('SELECT count(*)::int AS n FROM notifications')).rows[0].n)

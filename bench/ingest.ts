@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { countProcessedEvents as count, freshDatabase, handWrittenDrain } from './hand-written-drain.js'
-import { AMQP_URL, bookingEvent, deleteBrokerNames, fillQueue, report, startBuiltService, uniqueName, waitUntil } from './lib.js'
+import { AMQP_URL, bookingEvent, deleteBrokerNames, fillQueue, report, startBuiltService, uniqueName, waitForCount, waitUntil } from './lib.js'
 import { startCountingSink } from './smtp-counter.js'
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, prefetch: { type: 'string' }, 'node-options': { type: 'string' } } })
@@ -23,7 +23,7 @@ async function service(smtp?: { url: string; count: () => number }): Promise<{ r
   const svc = startBuiltService({ DATABASE_URL: db.url, AMQP_URL, AMQP_EXCHANGE: exchange, AMQP_QUEUE: queue, ...(smtp ? { SMTP_URL: smtp.url, EMAIL_POLL_MS: '50' } : { EMAIL_DISPATCH: 'off' }), LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...(values.prefetch ? { AMQP_PREFETCH: values.prefetch } : {}), ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}) })
   await waitUntil(() => /consuming events from the broker/.test(svc.output()), 30_000, 'the service to start consuming', 2)
   const started = performance.now()
-  await waitUntil(async () => (await count(db.pool)) >= total, 300_000, 'the service to commit every event')
+  await waitForCount(() => count(db.pool), total, 300_000, 'the service to commit every event')
   const seconds = (performance.now() - started) / 1000
   const sentAtEnd = smtp?.count() ?? 0
   const peakRssMb = svc.peakRssMb()
