@@ -6,6 +6,9 @@
  * several connections at once (the triggers append deltas, so writers never wait on each
  * other); the deltas are then folded into the rollups, as the service's fold would.
  * usage: npm run bench:stats [-- --notifications 10000000 --requests 100 --writers 4]
+ * The seed takes a quarter of an hour at 10 million; `--keep` leaves the database in place (its
+ * name is printed) and `--database <name>` measures the answers again on it without seeding,
+ * so two versions of the service can be compared on the same rows.
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -14,9 +17,9 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { foldStatsDeltas } from '../src/stats/stats-store.js'
 import { JWT_SECRET, percentile, report } from './lib.js'
-import { createScratchDatabase } from './scratch-database.js'
+import { createScratchDatabase, existingScratchDatabase } from './scratch-database.js'
 
-const { values } = parseArgs({ options: { notifications: { type: 'string', default: '10000000' }, requests: { type: 'string', default: '100' }, chunk: { type: 'string', default: '50000' }, writers: { type: 'string', default: String(Math.min(4, availableParallelism())) } } })
+const { values } = parseArgs({ options: { notifications: { type: 'string', default: '10000000' }, requests: { type: 'string', default: '100' }, chunk: { type: 'string', default: '50000' }, writers: { type: 'string', default: String(Math.min(4, availableParallelism())) }, keep: { type: 'boolean', default: false }, database: { type: 'string' } } })
 const total = Number(values.notifications)
 const requests = Number(values.requests)
 const CHUNK = Number(values.chunk)
@@ -25,7 +28,8 @@ const MONTH_START = '2026-10-01T00:00:00Z'
 const MONTH_MS = 30 * 86_400_000
 const TYPES = `ARRAY['booking_confirmed','booking_cancelled','hall_booking_created','hall_booking_cancelled','welcome']`
 
-const scratch = await createScratchDatabase('stats')
+const scratch = values.database ? existingScratchDatabase('stats', values.database) : await createScratchDatabase('stats')
+const seeding = !values.database
 const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET, DATABASE_URL: scratch.url, DATA_DIR: '/tmp/bookit-bench-stats', LOG_LEVEL: 'warn' })
 const app = await buildApp({ ...config, databaseUrl: scratch.url }, { startWorkers: false, databasePoolSize: WRITERS + 2, logger: { level: 'warn' } })
 await app.ready()
@@ -79,8 +83,8 @@ async function timedOverheadInsert(withTriggers: boolean): Promise<number> {
   await setTriggers(true)
   return ms
 }
-const without = await timedOverheadInsert(false)
-const withRollups = await timedOverheadInsert(true)
+const without = seeding ? await timedOverheadInsert(false) : Number.NaN
+const withRollups = seeding ? await timedOverheadInsert(true) : Number.NaN
 
 const insertStarted = performance.now()
 let nextChunk = 0
@@ -94,14 +98,15 @@ async function writer(): Promise<void> {
     process.stdout.write(`\rinserted ${inserted.toLocaleString('en')} notifications and emails`)
   }
 }
-await Promise.all(Array.from({ length: WRITERS }, writer))
+if (seeding) await Promise.all(Array.from({ length: WRITERS }, writer))
 const insertSeconds = (performance.now() - insertStarted) / 1000
-process.stdout.write('\n')
+if (seeding) process.stdout.write('\n')
 const { rows: pendingRows } = await sql<{ n: string }>`SELECT count(*) AS n FROM stats_deltas`.execute(db)
 const foldStarted = performance.now()
 const folded = await foldStatsDeltas(db)
 const foldMs = performance.now() - foldStarted
-await sql`VACUUM ANALYZE`.execute(db)
+if (seeding) await sql`VACUUM ANALYZE`.execute(db)
+const { rows: seeded } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM notifications WHERE created_at >= ${MONTH_START}::timestamptz`.execute(db)
 
 const headers = { authorization: `Bearer ${app.jwt.sign({ sub: 'bench', roles: ['notifications:admin'] } as never, { expiresIn: 3600 })}` }
 const monthEnd = new Date(Date.parse(MONTH_START) + MONTH_MS).toISOString()
@@ -149,13 +154,18 @@ const scan = scans[1]!
 const { rows: sizes } = await sql<{ rows: string; size: string }>`SELECT count(*)::text AS rows, pg_size_pretty(pg_total_relation_size('stats_buckets')) AS size FROM stats_buckets`.execute(db)
 
 await app.close()
-await scratch.drop()
+if (values.keep) console.log(`kept the database: --database ${scratch.name}`)
+else await scratch.drop()
 await report(
   'stats',
   [
-    { figure: `insert ${total.toLocaleString('en')} notifications + emails (generate_series, rollups on, ${WRITERS} writers)`, value: insertSeconds, unit: 's' },
-    { figure: `fold ${Number(pendingRows[0]?.n).toLocaleString('en')} deltas into ${folded.buckets.toLocaleString('en')} rollup rows`, value: foldMs, unit: 'ms' },
-    { figure: `bulk insert of ${OVERHEAD_ROWS.toLocaleString('en')} + emails, rollup triggers on (baseline: off)`, value: withRollups, unit: 'ms', baseline: without },
+    ...(seeding
+      ? [
+          { figure: `insert ${total.toLocaleString('en')} notifications + emails (generate_series, rollups on, ${WRITERS} writers)`, value: insertSeconds, unit: 's' },
+          { figure: `fold ${Number(pendingRows[0]?.n).toLocaleString('en')} deltas into ${folded.buckets.toLocaleString('en')} rollup rows`, value: foldMs, unit: 'ms' },
+          { figure: `bulk insert of ${OVERHEAD_ROWS.toLocaleString('en')} + emails, rollup triggers on (baseline: off)`, value: withRollups, unit: 'ms', baseline: without },
+        ]
+      : []),
     { figure: 'stats, a month by day: p50', value: byDay.p50, unit: 'ms', baseline: scan, target: '≤ 100 ms', met: byDay.p50 <= 100 },
     { figure: 'stats, a month by day: p99', value: byDay.p99, unit: 'ms', baseline: scan, target: '≤ 100 ms', met: byDay.p99 <= 100 },
     { figure: 'stats, a day by hour: p50', value: byHourDay.p50, unit: 'ms' },
@@ -165,7 +175,7 @@ await report(
     { figure: 'stats, a month by hour: p99', value: byHourMonth.p99, unit: 'ms', target: '≤ 100 ms', met: byHourMonth.p99 <= 100 },
   ],
   [
-    `${total.toLocaleString('en')} notifications over 30 days (5 types, 40% read) and one email each (95% sent, 3% failed), inserted ${CHUNK.toLocaleString('en')} per statement by ${WRITERS} connections at once. Baseline for the queries: the same day-by-day figures (counts, exact p50/p90) by scanning notifications and deliveries, median of 3 after a warm-up: ${scans.map(Math.round).join(', ')} ms.`,
+    `${Number(seeded[0]?.n).toLocaleString('en')} notifications over 30 days${seeding ? '' : ' (seeded by an earlier run, kept)'} (5 types, 40% read) and one email each (95% sent, 3% failed), inserted ${CHUNK.toLocaleString('en')} per statement by ${WRITERS} connections at once. Baseline for the queries: the same day-by-day figures (counts, exact p50/p90) by scanning notifications and deliveries, median of 3 after a warm-up: ${scans.map(Math.round).join(', ')} ms.`,
     `Answers: a month by day ${byDay.buckets} entries (${Math.round(byDay.bytes / 1024)} kB), a day by hour ${byHourDay.buckets}, a week by hour for email ${byHourWeekEmail.buckets}, a month by hour ${byHourMonth.buckets} (${Math.round(byHourMonth.bytes / 1024)} kB). stats_buckets: ${sizes[0]?.rows} rows, ${sizes[0]?.size}. p50/p99 over ${requests} requests (a month by hour: ${Math.max(10, Math.round(requests / 4))}), through app.inject (routing, auth, validation, serialization; no socket).`,
   ],
 )

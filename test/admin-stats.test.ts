@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { QUANTILE_PRECISION, binValueMs, durationBin, quantileMs } from '../src/domain/duration-bins.js'
+import { QUANTILE_PRECISION, binValueMs, durationBin, quantileBinMs, quantileMs } from '../src/domain/duration-bins.js'
 import { auth, build, createTestDatabase } from './helpers/app.js'
 import { ada, bookingCreated } from './helpers/events.js'
 
@@ -64,6 +64,23 @@ await t.test('the bins: edges, values and the documented precision', async (t) =
   const edges = [0, 5, 9.999, 10, 11.9, 11.95, 14.15, 20, 1000, 3_600_000, 1e10]
   const { rows } = await sql<{ ms: number; bin: number }>`SELECT ms, stats_bin(ms) AS bin FROM unnest(${edges}::float8[]) AS ms`.execute(app.db)
   t.same(rows.map((r) => r.bin), edges.map(durationBin), 'stats_bin in PostgreSQL matches durationBin')
+
+  // The rollups store the bins of their quantiles, computed in SQL; the rule must be quantileMs's
+  // (rank ceil(q·n), the first bin reaching it), at the edges and on random histograms.
+  let seed = 7
+  const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647
+  const histograms: number[][] = [[0, 0, 1], [1], [5, 0, 0, 5], [0, 30], [10, 10, 10], [7, 0, 63], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]]
+  for (let i = 0; i < 200; i++) histograms.push(Array.from({ length: 1 + Math.floor(random() * 114) }, () => (random() < 0.6 ? 0 : Math.floor(random() * 40))))
+  const { rows: quantiles } = await sql<{ i: number; median: number | null; p90: number | null }>`
+    SELECT i, stats_histogram_quantile_bin(h, 0.5) AS median, stats_histogram_quantile_bin(h, 0.9) AS p90
+    FROM unnest(${histograms.map((h) => `{${h.join(',')}}`)}::text[]) WITH ORDINALITY AS x(h_text, i), LATERAL (SELECT h_text::integer[] AS h) h ORDER BY i`.execute(app.db)
+  t.same(
+    quantiles.map((r) => [quantileBinMs(r.median), quantileBinMs(r.p90)]),
+    histograms.map((h) => [quantileMs(h, 0.5), quantileMs(h, 0.9)]),
+    'stats_histogram_quantile_bin in PostgreSQL matches quantileMs',
+  )
+  const { rows: none } = await sql<{ q: number | null }>`SELECT stats_histogram_quantile_bin(NULL, 0.5) AS q UNION ALL SELECT stats_histogram_quantile_bin('{0,0}', 0.5)`.execute(app.db)
+  t.same(none.map((r) => r.q), [null, null], 'nothing counted: no quantile')
 })
 
 await t.test('known notifications, reads, deliveries and unsubscribes are counted per hour and day', async (t) => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import { durationBin } from '../src/domain/duration-bins.js'
+import { durationBin, quantileMs } from '../src/domain/duration-bins.js'
 import { foldStatsDeltaBatch, foldStatsDeltas } from '../src/stats/stats-store.js'
 import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 
@@ -184,4 +184,70 @@ t.test('an answer right after a write holds it, even while another session holds
   t.equal(await pendingDeltas(app), 0)
   t.same(counted(await answer(app)), expectedCounts(written), 'and once after the fold committed (as buckets)')
   checkRollups(t, await bucketRows(app), written)
+})
+
+t.test('medians and p90s are the same from folded rows, from pending deltas and from both', async (t) => {
+  const url = await createTestDatabase(t)
+  // No timer fold: the test folds when it wants a state.
+  const { app } = await build(t, { DATABASE_URL: url, STATS_FOLD_MS: '3600000' }, { sendEmails: false })
+  const histograms = new Map<string, { delivery: number[]; read: number[] }>()
+  const count = (hist: number[], ms: number) => {
+    const bin = durationBin(ms)
+    while (hist.length <= bin) hist.push(0)
+    hist[bin]!++
+  }
+  let n = 0
+  /** Emails stored as sent and notifications stored as read, after the given times (ms). */
+  const write = async (type: string, deliveryMs: number[], readMs: number[]) => {
+    const entry = histograms.get(type) ?? { delivery: [], read: [] }
+    histograms.set(type, entry)
+    const created = at(60_000)
+    if (deliveryMs.length > 0) {
+      await app.db
+        .insertInto('deliveries')
+        .values(deliveryMs.map((ms) => ({ channel: 'email' as const, user_id: 'u-q', destination: 'q@example.com', notification_type: type, template: 't', locale: 'en', payload: '{}', status: 'sent' as const, created_at: created, sent_at: new Date(created.getTime() + ms), event_source: 'quantile-test', event_id: `d-${++n}` })))
+        .execute()
+    }
+    if (readMs.length > 0) {
+      await app.db
+        .insertInto('notifications')
+        .values(readMs.map((ms) => ({ user_id: 'u-q', type, title: 't', body: 'b', data: '{}', created_at: created, read_at: new Date(created.getTime() + ms), event_source: 'quantile-test', event_id: `n-${++n}` })))
+        .execute()
+    }
+    for (const ms of deliveryMs) count(entry.delivery, ms)
+    for (const ms of readMs) count(entry.read, ms)
+  }
+  type Timed = Bucket & { medianToDeliveryMs: number | null; p90ToDeliveryMs: number | null; medianToReadMs: number | null; p90ToReadMs: number | null }
+  /** Each type's times as the answer gives them, and as the summed histograms say they must be. */
+  const check = async (state: string) => {
+    const buckets = (await answer(app)) as Timed[]
+    for (const [type, { delivery, read }] of histograms) {
+      const email = buckets.find((b) => b.type === type && b.channel === 'email')
+      const inApp = buckets.find((b) => b.type === type && b.channel === 'inApp')
+      t.same(
+        { median: email?.medianToDeliveryMs ?? null, p90: email?.p90ToDeliveryMs ?? null },
+        { median: quantileMs(delivery.length ? delivery : null, 0.5), p90: quantileMs(delivery.length ? delivery : null, 0.9) },
+        `${state}: ${type} to delivery`,
+      )
+      t.same(
+        { median: inApp?.medianToReadMs ?? null, p90: inApp?.p90ToReadMs ?? null },
+        { median: quantileMs(read.length ? read : null, 0.5), p90: quantileMs(read.length ? read : null, 0.9) },
+        `${state}: ${type} to read`,
+      )
+    }
+  }
+
+  // Slow ones first: a median or p90 that ignored the later, faster ones would stay high.
+  await write('booking_confirmed', [9_000, 9_500, 12_000], [3_000_000, 3_100_000])
+  await check('all pending')
+  await foldStatsDeltas(app.db)
+  t.equal(await pendingDeltas(app), 0)
+  await check('all folded')
+  await write('booking_confirmed', [40, 45, 50, 55, 60, 70], [2_000, 2_100, 2_200])
+  await write('welcome', [], [15_000, 16_000, 90_000])
+  await check('folded rows with deltas on top, and a bucket only pending')
+  await write('booking_confirmed', [30, 35], [])
+  await check('two deltas on one folded row')
+  await foldStatsDeltas(app.db)
+  await check('all folded again')
 })

@@ -1,5 +1,5 @@
 import type { ChannelName } from '../domain/delivery-channels.js'
-import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, GeneratedAlways, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely'
 
 /** The mirror of the tables created in `migrations/`. */
 export interface Database {
@@ -263,9 +263,18 @@ export interface TemplateDraftTable {
 export type TemplateDraftRow = Selectable<TemplateDraftTable>
 /**
  * Statistics rollups, written only by the fold of stats_deltas (src/stats/stats-store.ts): counters
- * and duration histograms (counts per bin of domain/duration-bins.ts) per hour and per day.
+ * and duration histograms (counts per bin of domain/duration-bins.ts) per hour and per day, and
+ * the bins of their medians and p90s (generated from the histograms).
  */
-export interface StatsBucketTable {
+export interface StatsBucketTable extends StatsCounters {
+  delivery_median_bin: GeneratedAlways<number | null>
+  delivery_p90_bin: GeneratedAlways<number | null>
+  read_median_bin: GeneratedAlways<number | null>
+  read_p90_bin: GeneratedAlways<number | null>
+}
+
+/** What a rollup row and a delta row both hold. */
+interface StatsCounters {
   granularity: 'hour' | 'day'
   bucket: Date
   type: string
@@ -284,7 +293,7 @@ export interface StatsBucketTable {
  * What the statistics triggers append (stats-deltas migration): one row per touched bucket per
  * statement, the same columns as a rollup row, until the fold adds it to stats_buckets.
  */
-export interface StatsDeltaTable extends StatsBucketTable {
+export interface StatsDeltaTable extends StatsCounters {
   id: ColumnType<string, never, never>
 }
 

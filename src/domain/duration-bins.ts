@@ -24,6 +24,14 @@ export function binValueMs(bin: number): number {
 /** The largest ratio between a reported quantile and the exact one (outside bin 0). */
 export const QUANTILE_PRECISION = 2 ** (1 / (2 * BINS_PER_DOUBLING))
 
+/** Each bin's value rounded to the millisecond: what a quantile that fell in it is reported as. */
+const BIN_MS: readonly number[] = Array.from({ length: DURATION_BINS }, (_, bin) => Math.round(binValueMs(bin)))
+
+/** What a quantile that fell in `bin` is reported as; null for no bin. */
+export function quantileBinMs(bin: number | null): number | null {
+  return bin === null ? null : (BIN_MS[bin] ?? null)
+}
+
 /**
  * The q-quantile (0 < q ≤ 1) of the durations counted in `histogram` (counts per bin), as the
  * value at rank ceil(q·n), rounded to the millisecond; null when nothing was counted.
@@ -37,7 +45,7 @@ export function quantileMs(histogram: readonly number[] | null | undefined, q: n
   let seen = 0
   for (let bin = 0; bin < histogram.length; bin++) {
     seen += histogram[bin] ?? 0
-    if (seen >= rank) return Math.round(binValueMs(bin))
+    if (seen >= rank) return quantileBinMs(bin)
   }
   return null
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { DELIVERY_CHANNELS } from '../domain/delivery-channels.js'
-import { quantileMs } from '../domain/duration-bins.js'
+import { quantileBinMs } from '../domain/duration-bins.js'
 import { badRequest } from '../http-errors.js'
 import { BearerAuth, errors } from '../schemas/common.js'
 import { type StatsBucketRow, type StatsInterval, readStatsBuckets } from '../stats/stats-store.js'
@@ -37,21 +37,45 @@ const Bucket = Type.Object({
   p90ToReadMs: NullableMs('90th percentile of the same'),
 })
 
-function toBucket(row: StatsBucketRow) {
-  return {
-    start: new Date(row.bucket).toISOString(),
-    type: row.type,
-    channel: fromStored(row.channel) as ApiChannel,
-    created: row.created,
-    sent: row.sent,
-    failed: row.failed,
-    read: row.read,
-    unsubscribed: row.unsubscribed,
-    medianToDeliveryMs: quantileMs(row.delivery_ms, 0.5),
-    p90ToDeliveryMs: quantileMs(row.delivery_ms, 0.9),
-    medianToReadMs: quantileMs(row.read_ms, 0.5),
-    p90ToReadMs: quantileMs(row.read_ms, 0.9),
+type Bucket = Static<typeof Bucket>
+
+const StatsAnswer = Type.Object({
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  interval: Type.Union([Type.Literal('hour'), Type.Literal('day')]),
+  buckets: Type.Array(Bucket),
+})
+
+/**
+ * The answer's entries. A month by hour is 7,200 of them over 720 starts: rows come ordered by
+ * start, so each start is formatted once, not once per type and channel.
+ */
+function toBuckets(rows: StatsBucketRow[]): Bucket[] {
+  const buckets: Bucket[] = new Array(rows.length)
+  let startMs = Number.NaN
+  let start = ''
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!
+    if (row.bucket !== startMs) {
+      startMs = row.bucket
+      start = new Date(startMs).toISOString()
+    }
+    buckets[i] = {
+      start,
+      type: row.type,
+      channel: fromStored(row.channel) as ApiChannel,
+      created: row.created,
+      sent: row.sent,
+      failed: row.failed,
+      read: row.read,
+      unsubscribed: row.unsubscribed,
+      medianToDeliveryMs: quantileBinMs(row.delivery_median_bin),
+      p90ToDeliveryMs: quantileBinMs(row.delivery_p90_bin),
+      medianToReadMs: quantileBinMs(row.read_median_bin),
+      p90ToReadMs: quantileBinMs(row.read_p90_bin),
+    }
   }
+  return buckets
 }
 
 /** The start of the UTC hour or day holding `at`. */
@@ -93,12 +117,12 @@ const adminStatsRoutes: FastifyPluginAsyncTypebox<AdminStatsOptions> = async (ap
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }), interval: Type.Union([Type.Literal('hour'), Type.Literal('day')]), buckets: Type.Array(Bucket) }),
+          200: StatsAnswer,
           ...errors(400, 401, 403, 429),
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { interval, type, channel } = request.query
       const to = request.query.to ? new Date(request.query.to) : now()
       const requestedFrom = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - DEFAULT_SPAN_MS[interval])
@@ -108,7 +132,10 @@ const adminStatsRoutes: FastifyPluginAsyncTypebox<AdminStatsOptions> = async (ap
         badRequest(`querystring: a range of at most ${MAX_SPAN_MS[interval] / DAY_MS} days by ${interval}${interval === 'hour' ? ' (use interval=day for longer ones)' : ''}`)
       }
       const rows = await readStatsBuckets(app.db, { interval, from, to, type, channel: channel && toStored(channel) })
-      return { from: from.toISOString(), to: to.toISOString(), interval, buckets: rows.map(toBucket) }
+      const answer: Static<typeof StatsAnswer> = { from: from.toISOString(), to: to.toISOString(), interval, buckets: toBuckets(rows) }
+      // Sent as it is, past the schema serializer: the entries are built to the schema above,
+      // and JSON.stringify wrote a month by hour (1.6 MB) in a third of the serializer's time.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer) as never)
     },
   )
 }
