@@ -3,8 +3,11 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { durationBin } from '../src/domain/duration-bins.js'
+import { pino } from 'pino'
+import { createMetrics } from '../src/metrics.js'
+import { StatsFolder } from '../src/stats/stats-folder.js'
 import { foldStatsDeltaBatch, foldStatsDeltas } from '../src/stats/stats-store.js'
-import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
+import { LogCapture, auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 
 /**
  * The statistics triggers append deltas; folds add them to the rollups. Whatever replicas fold
@@ -185,5 +188,47 @@ t.test('an answer right after a write holds it, even while another session holds
   })
   t.equal(await pendingDeltas(app), 0)
   t.same(counted(await answer(app)), expectedCounts(written), 'and once after the fold committed (as buckets)')
+  checkRollups(t, await bucketRows(app), written)
+})
+
+t.test('stopping a fold that waits on a held row: stop() returns at once, the fold rolls back, nothing is counted as failed', async (t) => {
+  const url = await createTestDatabase(t)
+  // The app's own folder stays out of the way: the one under test is started below.
+  const { app } = await build(t, { DATABASE_URL: url, STATS_FOLD_MS: '3600000' }, { sendEmails: false })
+  const written = new Written()
+  await writeSome(app, written, 4, TYPES[0])
+  await foldStatsDeltas(app.db)
+  const locker = new pg.Client({ connectionString: url })
+  await locker.connect()
+  t.teardown(() => locker.end())
+  await locker.query('BEGIN')
+  await locker.query(`SELECT 1 FROM stats_buckets WHERE granularity = 'hour' AND bucket = $1 AND channel = 'email' FOR UPDATE`, [HOUR])
+  const { rows: lockerRows } = await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  await writeSome(app, written, 3, TYPES[0])
+  const pending = await pendingDeltas(app)
+  const before = await bucketRows(app)
+
+  const metrics = createMetrics()
+  const logs = new LogCapture()
+  const folder = new StatsFolder({ db: app.db, intervalMs: 20, metrics, log: pino({ level: 'info' }, logs) as never })
+  folder.start()
+  t.teardown(() => folder.stop())
+  await waitFor(
+    async () => (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE ${lockerRows[0]!.pid}::int = ANY(pg_blocking_pids(pid)) AND query LIKE '%DELETE FROM stats_deltas%'`.execute(app.db)).rows[0],
+    { what: 'a fold waiting on the held row', timeout: 60_000 },
+  )
+  // Before, stop() waited as long as the row was held: the guard only turns that into a failure.
+  let guard: NodeJS.Timeout | undefined
+  const stopped = await Promise.race([folder.stop().then(() => 'stopped'), new Promise((resolve) => (guard = setTimeout(() => resolve('still waiting for the row'), 60_000)))])
+  clearTimeout(guard)
+  t.equal(stopped, 'stopped', 'stop() returned while the row is still held')
+  t.equal(await pendingDeltas(app), pending, 'the stopped fold took nothing: its deltas are all still pending')
+  t.same(await bucketRows(app), before, 'and the rollups are as they were')
+  const failed = (await metrics.statsFolds.get()).values.find((v) => v.labels.outcome === 'failed')?.value ?? 0
+  t.equal(failed, 0, 'not counted as a failed fold')
+  t.match(logs.text, /stats: fold stopped for shutdown/, 'logged as stopped')
+
+  await locker.query('ROLLBACK')
+  await foldStatsDeltas(app.db)
   checkRollups(t, await bucketRows(app), written)
 })
