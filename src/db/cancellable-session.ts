@@ -30,7 +30,8 @@ export async function withCancellableSession<T>(db: Kysely<Database>, signal: Ab
     } finally {
       signal.removeEventListener('abort', cancel)
       // Not handed back to the pool before the cancel has landed: it would cut off whatever
-      // statement the connection's next user runs.
+      // statement the connection's next user runs. (A pool of one, the embedded database,
+      // has no connection for the cancel: it gives up after the pool's connection timeout.)
       await cancelling
     }
   })
