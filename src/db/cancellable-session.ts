@@ -21,18 +21,31 @@ export async function withCancellableSession<T>(db: Kysely<Database>, signal: Ab
     const pid = rows[0]!.pid
     // Through another pooled connection: this one is busy with the statement to cancel.
     // If that fails (the database is away), the statement fails on its own soon enough.
+    let finished = false
+    let sent = false
     let cancelling: Promise<unknown> | undefined
-    const cancel = () => (cancelling = sql`SELECT pg_cancel_backend(${pid}::int)`.execute(db).catch(() => {}))
+    const cancel = () => {
+      cancelling = db
+        .connection()
+        .execute(async (other) => {
+          // Got a connection only once `work` was over (a pool of one, the embedded database):
+          // there is nothing left to cancel, and the pid may be serving someone else.
+          if (finished) return undefined
+          sent = true
+          return sql`SELECT pg_cancel_backend(${pid}::int)`.execute(other)
+        })
+        .catch(() => {})
+    }
     signal.addEventListener('abort', cancel, { once: true })
     try {
       signal.throwIfAborted()
       return await work(session)
     } finally {
       signal.removeEventListener('abort', cancel)
-      // Not handed back to the pool before the cancel has landed: it would cut off whatever
-      // statement the connection's next user runs. (A pool of one, the embedded database,
-      // has no connection for the cancel: it gives up after the pool's connection timeout.)
-      await cancelling
+      finished = true
+      // A cancel already sent is waited for before this connection goes back to the pool:
+      // landing late, it would cut off the statement of the connection's next user.
+      if (sent) await cancelling
     }
   })
 }
