@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js'
 import { describeDatabaseStartError } from './db/errors.js'
 import { MigrationError } from './db/migrate.js'
 import { startEmbeddedDatabase } from './embedded/embedded-database.js'
+import { closeOnShutdown } from './shutdown-step.js'
 
 async function main(): Promise<void> {
   let config
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     if (err instanceof MigrationError) throw new Error(describeDatabaseStartError(err, config.databaseUrl), { cause: err })
     throw err
   }
-  if (embedded) app.addHook('onClose', async () => embedded.stop())
+  if (embedded) closeOnShutdown(app, 'onClose', 'embedded database', () => embedded.stop())
 
   for (const warning of config.warnings) app.log.warn(warning)
   if (!process.env.NODE_ENV?.trim()) app.log.warn('NODE_ENV is not set: running as development (generated secrets, /dev/emails served). Set NODE_ENV=production for a deployment.')

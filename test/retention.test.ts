@@ -187,3 +187,35 @@ t.test('the database gone mid-run: the first error is reported (not the failed u
   await waitFor(async () => (await runs('completed')) >= 1, { what: 'the next run counted as completed' })
   t.equal(await runs('failed'), 1, 'the next run completed: the loop survived the failure')
 })
+
+t.test('stop() during a run held up by a lock returns at once: the run is cut short, not failed, and the next run deletes the rest', async (t) => {
+  const name = 'retention-stop'
+  const { app, db, other, logs, addOld, oldLeft, runs, scheduler } = await retentionRig(t, name)
+  await addOld('held')
+  // Stands for whatever keeps a batch going at shutdown: a row lock elsewhere, a loaded machine.
+  await other.query('BEGIN')
+  await other.query('LOCK TABLE notifications IN ACCESS EXCLUSIVE MODE')
+  const retention = scheduler(3_600_000)
+  retention.start()
+  await waitFor(async () => {
+    const { rows } = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE application_name = ${name} AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM notifications%'`.execute(app.db.withoutPlugins())
+    return rows[0]
+  }, { what: 'the job to wait on the table' })
+
+  // Before the fix stop() waited for the lock, here for ever: the guard only turns that into a failure.
+  let guard: NodeJS.Timeout | undefined
+  const stopped = await Promise.race([retention.stop().then(() => 'stopped'), new Promise((resolve) => (guard = setTimeout(() => resolve('still waiting for the lock'), 60_000)))])
+  clearTimeout(guard)
+  t.equal(stopped, 'stopped', 'stop() returned while the table is still locked')
+  await other.query('ROLLBACK')
+
+  t.equal(await oldLeft('held'), 1, 'the cut batch deleted nothing (rolled back)')
+  t.equal(await runs('failed'), 0, 'not counted as a failed run')
+  t.match(logs.text, /retention: stopped for shutdown/, 'logged as stopped, not failed')
+  const { rows: free } = await other.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(7304512411) AS ok')
+  t.equal(free[0]?.ok, true, 'its advisory lock was released')
+  await other.query('SELECT pg_advisory_unlock(7304512411)')
+  const next = await runRetention({ db, retentionDays: 30, batchSize: 100, log: pino({ level: 'silent' }) as never })
+  t.equal(next.notifications, 1, 'the next run deletes what the stopped one left')
+  t.equal(await oldLeft('held'), 0)
+})

@@ -3,8 +3,11 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { durationBin, quantileMs } from '../src/domain/duration-bins.js'
+import { pino } from 'pino'
+import { createMetrics } from '../src/metrics.js'
+import { StatsFolder } from '../src/stats/stats-folder.js'
 import { foldStatsDeltaBatch, foldStatsDeltas } from '../src/stats/stats-store.js'
-import { auth, build, createTestDatabase, waitFor } from './helpers/app.js'
+import { LogCapture, auth, build, createTestDatabase, waitFor } from './helpers/app.js'
 
 /**
  * The statistics triggers append deltas; folds add them to the rollups. Whatever replicas fold
@@ -121,11 +124,7 @@ t.test('two apps folding at once while facts arrive: the rollups hold exactly wh
   t.same(counted(await answer(two, 'day')), expectedCounts(written), 'the answer by day')
 })
 
-// In the full suite on CI (two files at a time, `CI` set) the timer's fold did not reach the held row
-// within 60 s in two runs of three, while this file alone passes every time, under load too; the
-// cause is not found yet. Skipped there, not counted as passed; run it with `npx tap test/stats-fold.test.ts`.
-const killedFoldSkip = process.env.CI ? 'the fold does not reach the held row in the full CI suite (cause not found; see the comment above)' : false
-t.test('a fold killed midway loses and doubles nothing; the failure is logged and counted', { skip: killedFoldSkip }, async (t) => {
+t.test('a fold killed midway loses and doubles nothing; the failure is logged and counted', async (t) => {
   const url = await createTestDatabase(t)
   const { app, logs } = await build(t, { DATABASE_URL: url, STATS_FOLD_MS: '20' }, { sendEmails: false })
   const written = new Written()
@@ -145,10 +144,16 @@ t.test('a fold killed midway loses and doubles nothing; the failure is logged an
   const pending = await pendingDeltas(app)
   t.ok(pending > 0, `${pending} deltas pending`)
   const before = await bucketRows(app)
+  const { rows: lockerRows } = await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  // Asked on a connection outside any transaction: within one, PostgreSQL answers
+  // pg_stat_activity from a snapshot taken at its first read, so polling on the locker (in
+  // its transaction) never saw a fold that began waiting after the first poll. The timer
+  // folds every 20 ms, so its fold must come to wait on the held row, however late.
   const pid = await waitFor(
     async () =>
-      (await locker.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM stats_deltas%'`)).rows[0]?.pid,
-    // Generous: on a loaded runner a fold on a 20 ms timer once took longer than 15 s to get there.
+      (
+        await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE ${lockerRows[0]!.pid}::int = ANY(pg_blocking_pids(pid)) AND query LIKE '%DELETE FROM stats_deltas%'`.execute(app.db)
+      ).rows[0]?.pid,
     { what: 'a fold waiting on the held row', timeout: 60_000 },
   )
   const { rows: killed } = await locker.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid])
@@ -183,6 +188,48 @@ t.test('an answer right after a write holds it, even while another session holds
   })
   t.equal(await pendingDeltas(app), 0)
   t.same(counted(await answer(app)), expectedCounts(written), 'and once after the fold committed (as buckets)')
+  checkRollups(t, await bucketRows(app), written)
+})
+
+t.test('stopping a fold that waits on a held row: stop() returns at once, the fold rolls back, nothing is counted as failed', async (t) => {
+  const url = await createTestDatabase(t)
+  // The app's own folder stays out of the way: the one under test is started below.
+  const { app } = await build(t, { DATABASE_URL: url, STATS_FOLD_MS: '3600000' }, { sendEmails: false })
+  const written = new Written()
+  await writeSome(app, written, 4, TYPES[0])
+  await foldStatsDeltas(app.db)
+  const locker = new pg.Client({ connectionString: url })
+  await locker.connect()
+  t.teardown(() => locker.end())
+  await locker.query('BEGIN')
+  await locker.query(`SELECT 1 FROM stats_buckets WHERE granularity = 'hour' AND bucket = $1 AND channel = 'email' FOR UPDATE`, [HOUR])
+  const { rows: lockerRows } = await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  await writeSome(app, written, 3, TYPES[0])
+  const pending = await pendingDeltas(app)
+  const before = await bucketRows(app)
+
+  const metrics = createMetrics()
+  const logs = new LogCapture()
+  const folder = new StatsFolder({ db: app.db, intervalMs: 20, metrics, log: pino({ level: 'info' }, logs) as never })
+  folder.start()
+  t.teardown(() => folder.stop())
+  await waitFor(
+    async () => (await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE ${lockerRows[0]!.pid}::int = ANY(pg_blocking_pids(pid)) AND query LIKE '%DELETE FROM stats_deltas%'`.execute(app.db)).rows[0],
+    { what: 'a fold waiting on the held row', timeout: 60_000 },
+  )
+  // Before, stop() waited as long as the row was held: the guard only turns that into a failure.
+  let guard: NodeJS.Timeout | undefined
+  const stopped = await Promise.race([folder.stop().then(() => 'stopped'), new Promise((resolve) => (guard = setTimeout(() => resolve('still waiting for the row'), 60_000)))])
+  clearTimeout(guard)
+  t.equal(stopped, 'stopped', 'stop() returned while the row is still held')
+  t.equal(await pendingDeltas(app), pending, 'the stopped fold took nothing: its deltas are all still pending')
+  t.same(await bucketRows(app), before, 'and the rollups are as they were')
+  const failed = (await metrics.statsFolds.get()).values.find((v) => v.labels.outcome === 'failed')?.value ?? 0
+  t.equal(failed, 0, 'not counted as a failed fold')
+  t.match(logs.text, /stats: fold stopped for shutdown/, 'logged as stopped')
+
+  await locker.query('ROLLBACK')
+  await foldStatsDeltas(app.db)
   checkRollups(t, await bucketRows(app), written)
 })
 

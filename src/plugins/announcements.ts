@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { AnnouncementFanout } from '../scheduler/announcement-fanout.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,7 +29,7 @@ export default fp<{ config: Config; run: boolean; clock: () => Date }>(
     app.decorate('announcements', { fanout, clock })
     if (fanout) {
       app.addHook('onReady', async () => fanout.start())
-      app.addHook('preClose', async () => fanout.stop())
+      closeOnShutdown(app, 'preClose', 'announcement fan-out', () => fanout.stop())
     }
   },
   { name: 'announcements', dependencies: ['database', 'deliveries'] },

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import { connectDatabase } from '../db/connect.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/schema.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,9 +24,7 @@ export default fp<DatabasePluginOptions>(
     const { db, notifications } = connectDatabase(opts.url, { max: opts.poolSize })
     app.decorate('db', db)
     app.decorate('dbNotifications', notifications)
-    app.addHook('onClose', async () => {
-      await db.destroy()
-    })
+    closeOnShutdown(app, 'onClose', 'database pool', () => db.destroy())
     if (opts.migrate) {
       const applied = await migrateToLatest(db)
       if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrations applied')

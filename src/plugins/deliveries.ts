@@ -4,6 +4,7 @@ import { CHANNEL_FACTORIES } from '../delivery/channels.js'
 import { DeliveryPipeline } from '../delivery/delivery-pipeline.js'
 import { type EmailChannel } from '../delivery/email/index.js'
 import type { EmailRenderer } from '../email/render-email.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,7 +40,7 @@ export default fp<DeliveriesPluginOptions>(
     app.decorate('deliveries', pipeline)
     app.decorate('emailRenderer', (pipeline.channel('email') as EmailChannel).renderer)
     if (send) app.addHook('onReady', async () => pipeline.start())
-    app.addHook('onClose', async () => {
+    closeOnShutdown(app, 'onClose', 'delivery dispatchers', async () => {
       await pipeline.stop()
       await Promise.all(channels.map((c) => c.close()))
     })

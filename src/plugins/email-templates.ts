@@ -3,6 +3,7 @@ import type { AppConfig } from '../app.js'
 import { PublishedTemplates } from '../email/published-templates.js'
 import { type EmailRenderer, createEmailRenderer } from '../email/render-email.js'
 import { templatesDir } from '../paths.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +31,7 @@ export default fp<EmailTemplatesPluginOptions>(
     app.decorate('emailTemplates', { renderer, published })
     // Before the deliveries start (their onReady comes later): no email renders from a cold cache.
     if (follow) app.addHook('onReady', async () => published.start(true))
-    app.addHook('onClose', async () => published.stop())
+    closeOnShutdown(app, 'onClose', 'template listener', () => published.stop())
   },
   { name: 'email-templates', dependencies: ['database'] },
 )

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { AmqpConsumer } from '../ingest/amqp-consumer.js'
 import { type EventIngestor, createEventIngestor } from '../ingest/event-ingestor.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,7 +55,7 @@ export default fp<IngestPluginOptions>(
     if (consumer) {
       app.addHook('onReady', async () => consumer.start())
       // preClose: stop taking messages before the HTTP server and the database go away.
-      app.addHook('preClose', async () => consumer.stop())
+      closeOnShutdown(app, 'preClose', 'broker consumer', () => consumer.stop())
     }
   },
   { name: 'ingest', dependencies: ['database', 'metrics', 'deliveries', 'live-updates'] },

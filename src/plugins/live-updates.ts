@@ -4,6 +4,7 @@ import { pruneChangeLog } from '../live/change-log.js'
 import { LiveHub } from '../live/live-hub.js'
 import { NotificationListener } from '../live/notification-channel.js'
 import { ReadCache } from '../live/read-cache.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,8 +44,8 @@ export default fp<{ databaseUrl: string; listen: boolean; heartbeatMs: number }>
       app.addHook('onClose', async () => clearInterval(prune))
     }
     // Open streams would keep the HTTP server from closing.
-    app.addHook('preClose', async () => hub.closeAll())
-    app.addHook('onClose', async () => listener.stop())
+    closeOnShutdown(app, 'preClose', 'live streams', () => hub.closeAll())
+    closeOnShutdown(app, 'onClose', 'notification listener', () => listener.stop())
   },
   { name: 'live-updates', dependencies: ['database', 'metrics'] },
 )

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { RetentionScheduler } from '../retention/retention-job.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 export default fp<{ config: Config; run: boolean }>(
   async (app, { config, run }) => {
@@ -14,7 +15,7 @@ export default fp<{ config: Config; run: boolean }>(
       log: app.log.child({ component: 'retention' }),
     })
     app.addHook('onReady', async () => scheduler.start())
-    app.addHook('preClose', async () => scheduler.stop())
+    closeOnShutdown(app, 'preClose', 'retention', () => scheduler.stop())
   },
   { name: 'retention', dependencies: ['database', 'metrics'] },
 )

@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import { REMINDER_JOB } from '../domain/reminders.js'
 import { runReminders } from '../scheduler/reminder-jobs.js'
 import { Scheduler } from '../scheduler/scheduler.js'
+import { closeOnShutdown } from '../shutdown-step.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +33,7 @@ export default fp<SchedulerPluginOptions>(
     })
     app.decorate('scheduler', scheduler)
     if (run) app.addHook('onReady', async () => scheduler.start())
-    app.addHook('onClose', async () => scheduler.stop())
+    closeOnShutdown(app, 'onClose', 'scheduler', () => scheduler.stop())
   },
   { name: 'scheduler', dependencies: ['database', 'metrics', 'deliveries'] },
 )

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { FastifyBaseLogger as Logger } from 'fastify'
+import { isQueryCanceled, withCancellableSession } from '../db/cancellable-session.js'
 import type { Database } from '../db/schema.js'
 import type { Metrics } from '../metrics.js'
 
@@ -8,6 +9,8 @@ export interface RetentionOptions {
   retentionDays: number
   batchSize: number
   log: Logger
+  /** Aborted at shutdown: the statement running is cancelled and no further batch starts. */
+  signal?: AbortSignal
 }
 
 export interface RetentionResult {
@@ -34,17 +37,21 @@ const LOCK_KEY = 7_304_512_411
  * than RETENTION_DAYS, the idempotency keys
  * of events that old, and the bodies (template data) of sent emails, which nothing reads again.
  * One replica at a time: a session advisory lock, released by the database if the holder dies.
+ * Stopped by `signal`, it throws (AbortError, or query_canceled from the statement cut off);
+ * each batch is its own statement, so what is left is deleted at the next run.
  */
 export async function runRetention(o: RetentionOptions): Promise<RetentionResult> {
-  return o.db.connection().execute(async (db) => {
+  const signal = o.signal ?? new AbortController().signal
+  return withCancellableSession(o.db, signal, async (db) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`.execute(db)
     if (!rows[0]?.locked) return { ran: false, ...nothing }
     let result: RetentionResult
     try {
-      result = await deleteOld(db, o)
+      result = await deleteOld(db, o, signal)
     } catch (err) {
       // On a dead connection the unlock fails too; the error worth reporting is the first one.
-      // The database drops the lock with the session anyway.
+      // The database drops the lock with the session anyway (at shutdown the pool's sessions
+      // end right after, should the cancel have cut off the unlock itself).
       await sql`SELECT pg_advisory_unlock(${LOCK_KEY})`.execute(db).catch((unlockError: unknown) => o.log.warn({ err: unlockError }, 'retention: could not release its lock after a failure; the database releases it with the session'))
       throw err
     }
@@ -53,7 +60,8 @@ export async function runRetention(o: RetentionOptions): Promise<RetentionResult
   })
 }
 
-async function deleteOld(db: Kysely<Database>, o: RetentionOptions): Promise<RetentionResult> {
+async function deleteOld(db: Kysely<Database>, o: RetentionOptions, signal: AbortSignal): Promise<RetentionResult> {
+  const inBatches = (size: number, batch: (limit: number) => Promise<number>) => eachBatch(size, signal, batch)
   const cutoff = sql`now() - make_interval(days => ${o.retentionDays})`
   const result: RetentionResult = { ran: true, ...nothing }
   result.notifications = await inBatches(o.batchSize, async (limit) => {
@@ -110,9 +118,10 @@ async function deleteOld(db: Kysely<Database>, o: RetentionOptions): Promise<Ret
   return result
 }
 
-async function inBatches(size: number, batch: (limit: number) => Promise<number>): Promise<number> {
+async function eachBatch(size: number, signal: AbortSignal, batch: (limit: number) => Promise<number>): Promise<number> {
   let total = 0
   for (;;) {
+    signal.throwIfAborted()
     const n = await batch(size)
     total += n
     if (n < size) return total
@@ -129,21 +138,26 @@ export interface RetentionSchedulerOptions extends RetentionOptions {
 export class RetentionScheduler {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<unknown> | undefined
+  private stopping = new AbortController()
 
   constructor(private readonly o: RetentionSchedulerOptions) {}
 
   start(): void {
+    this.stopping = new AbortController()
     this.schedule(this.o.firstRunMs ?? 30_000)
   }
 
   private schedule(ms: number): void {
     this.timer = setTimeout(() => {
-      this.running = runRetention(this.o)
+      const { signal } = this.stopping
+      this.running = runRetention({ ...this.o, signal })
         .then((result) => {
           this.o.metrics.retentionRuns.inc({ outcome: result.ran ? 'completed' : 'skipped' })
           if (result.ran && result.notifications + result.emailBodies + result.deliveries + result.smsMessages + result.events > 0) this.o.log.info(result, 'retention: old data deleted')
         })
         .catch((err: unknown) => {
+          // Cut short by shutdown: not a failure, and nothing is lost (see runRetention).
+          if (signal.aborted && (isQueryCanceled(err) || err === signal.reason)) return this.o.log.info('retention: stopped for shutdown; the rest is deleted at the next run')
           this.o.metrics.retentionRuns.inc({ outcome: 'failed' })
           this.o.log.error({ err }, 'retention run failed; trying again at the next interval')
         })
@@ -155,9 +169,11 @@ export class RetentionScheduler {
     this.timer.unref()
   }
 
+  /** Cancels a run under way (a batch on a loaded database can take longer than a shutdown may wait). */
   async stop(): Promise<void> {
     clearTimeout(this.timer)
     this.timer = undefined
+    this.stopping.abort()
     await this.running
   }
 }

@@ -166,10 +166,11 @@ export async function foldStatsDeltaBatch(db: Kysely<Database>, batchSize: numbe
   return rows[0] ?? { deltas: 0, buckets: 0 }
 }
 
-/** Folds batch after batch until one comes back short: what was pending when it started, and more. */
-export async function foldStatsDeltas(db: Kysely<Database>, batchSize = 50_000): Promise<FoldResult> {
+/** Folds batch after batch until one comes back short (or `signal` aborts): what was pending when it started, and more. */
+export async function foldStatsDeltas(db: Kysely<Database>, batchSize = 50_000, signal?: AbortSignal): Promise<FoldResult> {
   const total: FoldResult = { deltas: 0, buckets: 0 }
   for (;;) {
+    signal?.throwIfAborted()
     const batch = await foldStatsDeltaBatch(db, batchSize)
     total.deltas += batch.deltas
     total.buckets += batch.buckets
