@@ -112,10 +112,11 @@ function cpuSeconds(pid: number): number {
 
 /** Starts the built service (`dist/`) as production would, with the given environment. */
 export function startBuiltService(env: Record<string, string>): ServiceProcess {
-  // The same heap cap as `npm start` and the Dockerfile.
-  // BENCH_NODE_ARGS adds flags to the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  // The same heap caps as `npm start` and the Dockerfile.
+  // BENCH_NODE_ARGS adds flags to the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof";
+  // a flag given again there wins ("--max-semi-space-size=16" is V8's default young generation).
   const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []
-  const child = spawn(process.execPath, [`--max-old-space-size=${process.env.NODE_HEAP_MB ?? 128}`, ...extra, join(root, 'dist', 'src', 'server.js')], {
+  const child = spawn(process.execPath, [`--max-old-space-size=${process.env.NODE_HEAP_MB ?? 128}`, '--max-semi-space-size=8', ...extra, join(root, 'dist', 'src', 'server.js')], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET, LOG_LEVEL: 'warn', DATA_DIR: '/tmp/bookit-bench', SMTP_URL: 'smtp://127.0.0.1:1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,8 +35,6 @@ import adminReminderRoutes from './routes/admin-reminders.js'
 import adminWebhookRoutes from './routes/admin-webhooks.js'
 import adminTemplateRoutes from './routes/admin-templates.js'
 import clientAssetRoutes from './routes/client-assets.js'
-import devEmailRoutes from './routes/dev-emails.js'
-import devPushRoutes from './routes/dev-push.js'
 import eventRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
 import notificationOpenRoute from './routes/notification-open.js'
@@ -215,6 +213,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(adminPageRoute)
   // Development only: test and staging instances answer like production.
   if (config.env === 'development') {
+    // Imported here, not at the top: the email preview's parser (mailparser, with its charset
+    // tables and HTML parser) is megabytes of heap that a production instance never uses.
+    const [{ default: devEmailRoutes }, { default: devPushRoutes }] = await Promise.all([import('./routes/dev-emails.js'), import('./routes/dev-push.js')])
     await app.register(devEmailRoutes, { mailDir: join(config.dataDir, 'mail'), appUrl: config.appUrl, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret })
     await app.register(devPushRoutes, { dir: join(config.dataDir, 'push'), publicUrl: config.publicUrl })
   }
