@@ -82,8 +82,12 @@ t.test('a user on every channel is erased, twice, and a dump of the database hol
   const kimBefore = await notificationsOf(kim.id)
   t.match(kimBefore.map((n) => n.body).join('\n'), /Erin Erasmus/, "Kim's alerts name Erin")
   const olafBefore = await notificationsOf(olaf.id)
-  const erinsSent = await app.db.selectFrom('deliveries').select(['id', 'channel', 'notification_type']).where('user_id', '=', erin.id).where('status', '=', 'sent').orderBy('id').execute()
-  t.ok(erinsSent.some((d) => d.channel === 'email') && erinsSent.some((d) => d.channel === 'sms'), 'emails and SMS of hers were sent')
+  // A sent mark follows the server's acceptance by up to a group's linger: wait for the marks.
+  const sentOf = () => app.db.selectFrom('deliveries').select(['id', 'channel', 'notification_type']).where('user_id', '=', erin.id).where('status', '=', 'sent').orderBy('id').execute()
+  const hasBoth = (rows: { channel: string }[]) => rows.some((d) => d.channel === 'email') && rows.some((d) => d.channel === 'sms')
+  await waitFor(async () => hasBoth(await sentOf()), { what: "Erin's emails and SMS marked sent" })
+  const erinsSent = await sentOf()
+  t.ok(hasBoth(erinsSent), 'emails and SMS of hers were sent')
 
   // Erin's browser tab has a stream open: it is told everything is gone, and ends.
   const stream = await SseClient.open(`${base}/v1/notifications/stream`, auth(app, erin.id))
